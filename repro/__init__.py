@@ -1,0 +1,7 @@
+"""repro: a reproducibility harness for "Critical Learning Periods in Deep Networks" and its
+follow-ups."""
+from .config import ENGINE_VERSION, Phase, RunSpec
+from .engine import Context, RunResult, get_run
+from .store import RunStore
+
+__all__ = ["ENGINE_VERSION", "Phase", "RunSpec", "Context", "RunResult", "get_run", "RunStore"]

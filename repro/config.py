@@ -1,0 +1,166 @@
+"""Run specifications: what a training run is, as frozen data.
+
+A run is a pure function of its `RunSpec` (and the device kind): the spec's key names its results
+in the run store, and the key of the spec truncated to epoch e names the checkpoint after e epochs,
+so runs that share a prefix of phases share its training.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+# Bump when a change to the training code changes numbers: stale results are then never reused.
+ENGINE_VERSION = 1
+
+DATASETS = ("cifar10", "mnist")
+MODELS = ("allcnn", "conv3", "fc", "resnet18")
+DEFICITS = ("blur", "vflip", "label_permutation", "noise", "clean")
+LR_SCHEDULES = ("exponential", "constant", "restart")
+
+
+@dataclass(frozen=True)
+class Phase:
+    """`epochs` epochs of training under `deficit` (None: clean data)."""
+
+    epochs: int
+    deficit: str | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.epochs, int) or self.epochs < 0:
+            raise ValueError(f"phase epochs must be a non-negative integer, got {self.epochs!r}")
+        if self.deficit is not None and self.deficit not in DEFICITS:
+            raise ValueError(f"unknown deficit {self.deficit!r}; known: {', '.join(DEFICITS)}")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything that determines a training run's numbers.
+
+    lr_schedule:
+      exponential  lr = lr * lr_decay**epoch, never reset (the paper's schedule);
+      constant     lr throughout;
+      restart      constant lr during deficit phases; when the last deficit ends, the exponential
+                   schedule starts again from epoch 0, so every branch gets the baseline's own
+                   annealed schedule after removal.
+    """
+
+    dataset: str
+    model: str
+    phases: tuple[Phase, ...]
+    seed: int
+    train_size: int | None = None  # class-balanced subset; None: the whole training set
+    resolution: int | None = None  # images resized once, at load time; None: native size
+    width: tuple[int, ...] = ()  # model widths; () means the model's paper widths
+    depth: int | None = None  # None: the model's paper depth
+    lr: float = 0.05
+    lr_schedule: str = "exponential"
+    lr_decay: float = 0.97
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    batch_size: int = 128
+    augment: bool = True
+
+    def __post_init__(self):
+        if self.dataset not in DATASETS:
+            raise ValueError(f"unknown dataset {self.dataset!r}; known: {', '.join(DATASETS)}")
+        if self.model not in MODELS:
+            raise ValueError(f"unknown model {self.model!r}; known: {', '.join(MODELS)}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(
+                f"unknown lr_schedule {self.lr_schedule!r}; known: {', '.join(LR_SCHEDULES)}"
+            )
+        phases = tuple(p if isinstance(p, Phase) else Phase(*p) for p in self.phases)
+        if self.lr_schedule != "restart":
+            # A "clean" deficit only marks a switch for the restarted schedule; elsewhere it is
+            # the same computation as clean training and must share its name (and its results).
+            phases = tuple(Phase(p.epochs, None) if p.deficit == "clean" else p for p in phases)
+        object.__setattr__(self, "phases", _merge(phases))
+        object.__setattr__(self, "width", tuple(self.width))
+        if self.total_epochs <= 0:
+            raise ValueError("a run needs at least one epoch of training")
+        if self.batch_size <= 0 or self.lr <= 0 or (self.depth is not None and self.depth <= 0):
+            raise ValueError("batch_size, lr and depth must be positive")
+
+    @property
+    def total_epochs(self) -> int:
+        return sum(p.epochs for p in self.phases)
+
+    @property
+    def boundaries(self) -> list[int]:
+        """Epochs at which a phase ends (checkpoints are always written there)."""
+        out, e = [], 0
+        for p in self.phases:
+            e += p.epochs
+            out.append(e)
+        return out
+
+    def deficit_at(self, epoch: int) -> str | None:
+        """Deficit of the (0-based) epoch `epoch`."""
+        e = 0
+        for p in self.phases:
+            if epoch < e + p.epochs:
+                return p.deficit
+            e += p.epochs
+        raise IndexError(f"epoch {epoch} is beyond the run's {self.total_epochs} epochs")
+
+    def lr_at(self, epoch: int) -> float:
+        if self.lr_schedule == "constant":
+            return self.lr
+        if self.lr_schedule == "exponential":
+            return self.lr * self.lr_decay**epoch
+        # restart: constant during a deficit, then decay counted from the end of the last deficit
+        # that started at or before this epoch.
+        decay_from, e = 0, 0
+        for p in self.phases:
+            if p.deficit is not None and e <= epoch:
+                if epoch < e + p.epochs:
+                    return self.lr
+                decay_from = e + p.epochs
+            e += p.epochs
+        return self.lr * self.lr_decay ** (epoch - decay_from)
+
+    def truncate(self, epochs: int) -> "RunSpec":
+        """The spec of this run's first `epochs` epochs (its prefix)."""
+        if not 0 < epochs <= self.total_epochs:
+            raise ValueError(f"cannot truncate a {self.total_epochs}-epoch run to {epochs}")
+        kept, left = [], epochs
+        for p in self.phases:
+            if left == 0:
+                break
+            kept.append(Phase(min(p.epochs, left), p.deficit))
+            left -= kept[-1].epochs
+        return dataclasses.replace(self, phases=tuple(kept))
+
+    def canonical(self) -> dict:
+        """The spec as plain data, in the form that defines its identity."""
+        d = dataclasses.asdict(self)
+        d["phases"] = [[p.epochs, p.deficit] for p in self.phases]
+        d["width"] = list(self.width)
+        return d
+
+    def key(self, device_kind: str = "cpu") -> str:
+        """Store key: hash of the canonical spec, the engine version and the device kind (CPU and
+        CUDA kernels give different numbers, so their results are never mixed)."""
+        payload = {"spec": self.canonical(), "engine": ENGINE_VERSION, "device": device_kind}
+        blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+        return hashlib.sha256(blob).hexdigest()[:20]
+
+    def label(self) -> str:
+        ph = "+".join(f"{p.epochs}{'·' + p.deficit if p.deficit else ''}" for p in self.phases)
+        return f"{self.model}/{self.dataset} seed={self.seed} [{ph}]"
+
+
+def _merge(phases: tuple[Phase, ...]) -> tuple[Phase, ...]:
+    """Drop empty phases and merge neighbours with the same deficit: (5, blur)+(5, blur) is
+    (10, blur), so the same training has one name whatever way it was written."""
+    out: list[Phase] = []
+    for p in phases:
+        if p.epochs == 0:
+            continue
+        if out and out[-1].deficit == p.deficit:
+            out[-1] = Phase(out[-1].epochs + p.epochs, p.deficit)
+        else:
+            out.append(p)
+    return tuple(out)

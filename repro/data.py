@@ -1,0 +1,160 @@
+"""Datasets as whole uint8 tensors on the run's device.
+
+Sources, in order: `<data_dir>/<name>.npz` (keys x_train, y_train, x_test, y_test; the offline
+copies in ../shared/data), torchvision's own folders under `data_dir`, and, when the user allows
+it, a torchvision download into `data_dir`.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+NUM_CLASSES = {"cifar10": 10, "mnist": 10}
+SUBSET_SEED = 0  # subsets are the same for every run seed: the seed varies init and data order
+
+
+class DataNotFound(FileNotFoundError):
+    pass
+
+
+@dataclass(frozen=True)
+class Split:
+    x: torch.Tensor  # uint8 [N, C, H, W]
+    y: torch.Tensor  # int64 [N]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    train: Split
+    test: Split
+    mean: torch.Tensor  # float [C], of the training images in [0, 1]
+    std: torch.Tensor
+    num_classes: int
+    source: str
+
+
+def default_data_dir() -> Path:
+    env = os.environ.get("REPRO_DATA_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "repro" / "data"
+
+
+def load_dataset(
+    name: str,
+    data_dir: str | os.PathLike | None = None,
+    *,
+    train_size: int | None = None,
+    resolution: int | None = None,
+    device: str | torch.device = "cpu",
+    download: bool = False,
+) -> Dataset:
+    if name not in NUM_CLASSES:
+        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(NUM_CLASSES)}")
+    data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
+    return _load(name, str(data_dir.resolve()), train_size, resolution, str(device), download)
+
+
+@functools.lru_cache(maxsize=8)
+def _load(name, data_dir, train_size, resolution, device, download) -> Dataset:
+    xtr, ytr, xte, yte, source = _read_arrays(name, Path(data_dir), download)
+    train = _to_split(xtr, ytr)
+    test = _to_split(xte, yte)
+    k = NUM_CLASSES[name]
+    if train_size is not None:
+        train = balanced_subset(train, train_size, k)
+    if resolution is not None:
+        train = Split(resize(train.x, resolution), train.y)
+        test = Split(resize(test.x, resolution), test.y)
+    xf = train.x.float() / 255
+    mean, std = xf.mean(dim=(0, 2, 3)), xf.std(dim=(0, 2, 3))
+    dev = torch.device(device)
+    mv = lambda s: Split(s.x.to(dev), s.y.to(dev))  # noqa: E731
+    return Dataset(name, mv(train), mv(test), mean.to(dev), std.to(dev), k, source)
+
+
+def _to_split(x: np.ndarray, y: np.ndarray) -> Split:
+    x = torch.from_numpy(np.ascontiguousarray(x))
+    x = x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)  # -> [N, C, H, W]
+    return Split(x.contiguous(), torch.from_numpy(np.asarray(y)).long())
+
+
+def balanced_subset(split: Split, size: int, num_classes: int) -> Split:
+    """`size` images, the same number from each class, chosen by a fixed generator."""
+    if size % num_classes or not 0 < size <= len(split.y):
+        raise ValueError(
+            f"train_size {size} must be a positive multiple of {num_classes} and at most "
+            f"{len(split.y)}"
+        )
+    g = torch.Generator().manual_seed(SUBSET_SEED)
+    per = size // num_classes
+    picked = []
+    for c in range(num_classes):
+        idx = torch.nonzero(split.y == c).flatten()
+        if len(idx) < per:
+            raise ValueError(f"class {c} has {len(idx)} images, fewer than {per}")
+        picked.append(idx[torch.randperm(len(idx), generator=g)[:per]])
+    order = torch.cat(picked).sort().values
+    return Split(split.x[order], split.y[order])
+
+
+def resize(x: torch.Tensor, resolution: int) -> torch.Tensor:
+    if x.shape[-1] == resolution and x.shape[-2] == resolution:
+        return x
+    out = F.interpolate(x.float(), size=(resolution, resolution), mode="bilinear",
+                        align_corners=False, antialias=True)
+    return out.round().clamp(0, 255).to(torch.uint8)
+
+
+def _read_arrays(name: str, data_dir: Path, download: bool):
+    npz = data_dir / f"{name}.npz"
+    if npz.is_file():
+        _verify_checksum(npz)
+        with np.load(npz) as d:
+            return d["x_train"], d["y_train"], d["x_test"], d["y_test"], str(npz)
+    try:
+        return (*_torchvision_arrays(name, data_dir, download), f"torchvision:{data_dir}")
+    except (RuntimeError, OSError) as err:
+        tv_hint = {"cifar10": "cifar-10-batches-py/", "mnist": "MNIST/raw/"}[name]
+        raise DataNotFound(
+            f"no {name} data in {data_dir}: expected {npz.name} (x_train, y_train, x_test, "
+            f"y_test as uint8) or torchvision's {tv_hint} folder. Point --data-dir (or "
+            f"REPRO_DATA_DIR) at a directory holding one of them, or pass --download to let "
+            f"torchvision fetch {name} there. ({err})"
+        ) from None
+
+
+def _torchvision_arrays(name: str, root: Path, download: bool):
+    import torchvision
+
+    cls = {"cifar10": torchvision.datasets.CIFAR10, "mnist": torchvision.datasets.MNIST}[name]
+    out = []
+    for train in (True, False):
+        ds = cls(root=str(root), train=train, download=download)
+        x = ds.data.numpy() if isinstance(ds.data, torch.Tensor) else np.asarray(ds.data)
+        out += [x, np.asarray(ds.targets)]
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=None)
+def _verify_checksum(path: Path) -> None:
+    """Check `path` against a SHA256SUMS file beside it, when there is one."""
+    sums = path.parent / "SHA256SUMS"
+    if not sums.is_file():
+        return
+    expected = {ln.split()[1].lstrip("*"): ln.split()[0]
+                for ln in sums.read_text().splitlines() if len(ln.split()) == 2}
+    if path.name not in expected:
+        return
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            h.update(chunk)
+    if h.hexdigest() != expected[path.name]:
+        raise ValueError(f"{path} does not match its digest in {sums}: the file is corrupt")

@@ -1,0 +1,215 @@
+"""The training core: one run, epoch by epoch, resumable from any stored prefix.
+
+Every random choice of epoch e (data order, augmentation, noise) comes from a generator seeded by
+(seed, e), and the model's initial weights from one seeded by the seed, so a run continued from a
+checkpoint after e epochs gives exactly the numbers of an uninterrupted run.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .augment import normalise, random_crop_flip
+from .config import ENGINE_VERSION, RunSpec
+from .data import Dataset, load_dataset
+from .deficits import make_deficit
+from .models import build_model, is_convolutional
+from .store import RunStore
+
+log = logging.getLogger("repro.engine")
+
+EVAL_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where and how runs are trained; none of it changes a run's numbers on a given device."""
+
+    store: RunStore
+    data_dir: str | None = None
+    device: str = "cpu"
+    download: bool = False
+    checkpoint_every: int = 10  # epochs, besides every phase boundary
+
+    @property
+    def device_kind(self) -> str:
+        return torch.device(self.device).type
+
+
+@dataclass
+class RunResult:
+    spec: RunSpec
+    key: str
+    status: str  # "ok" or "diverged"
+    metrics: list[dict]  # one dict per epoch
+    epochs_trained: int = 0  # by this call; 0 when the store had the whole run
+    resumed_from: int = 0  # epoch of the stored prefix this call started from
+    seconds: float = 0.0
+    reason: str = ""
+
+    def final(self, name: str) -> float:
+        return self.metrics[-1][name]
+
+
+class RunDiverged(RuntimeError):
+    pass
+
+
+def epoch_generator(seed: int, epoch: int, device: torch.device) -> torch.Generator:
+    s = int(np.random.SeedSequence([seed, epoch, 0xDA7A]).generate_state(1, np.uint64)[0] >> 1)
+    return torch.Generator(device=device).manual_seed(s)
+
+
+def init_seed(seed: int) -> int:
+    return int(np.random.SeedSequence([seed, 0x1417]).generate_state(1, np.uint64)[0] >> 1)
+
+
+def get_run(spec: RunSpec, ctx: Context) -> RunResult:
+    """The finished run `spec`: from the store, or trained from its longest stored prefix."""
+    key = spec.key(ctx.device_kind)
+    hit = ctx.store.meta(key)
+    if hit is not None and (hit.get("status") == "diverged" or ctx.store.has(key)):
+        return _result(spec, key, hit)
+    return _train(spec, ctx)
+
+
+def _result(spec, key, meta, **kw) -> RunResult:
+    return RunResult(spec, key, meta["status"], meta["metrics"], reason=meta.get("reason", ""),
+                     **kw)
+
+
+def _train(spec: RunSpec, ctx: Context) -> RunResult:
+    device = torch.device(ctx.device)
+    data = load_dataset(spec.dataset, ctx.data_dir, train_size=spec.train_size,
+                        resolution=spec.resolution, device=device, download=ctx.download)
+    model, opt = _build(spec, data, device)
+    epoch, metrics = 0, []
+    for e in range(spec.total_epochs - 1, 0, -1):
+        stored = ctx.store.load(spec.truncate(e).key(ctx.device_kind), map_location=device)
+        if stored is not None and stored[0]["status"] == "ok":
+            epoch, metrics = e, _restore(model, opt, stored)
+            break
+    resumed_from, t0 = epoch, time.perf_counter()
+    stops = sorted({b for b in spec.boundaries if b > epoch}
+                   | set(range(epoch + ctx.checkpoint_every, spec.total_epochs, ctx.checkpoint_every)))
+    for stop in stops:
+        prefix = spec.truncate(stop)
+        key = prefix.key(ctx.device_kind)
+        with ctx.store.lock(key):
+            stored = ctx.store.load(key, map_location=device)
+            if stored is not None:  # another process trained this segment meanwhile
+                if stored[0]["status"] == "diverged":
+                    return _result(spec, spec.key(ctx.device_kind), stored[0])
+                epoch, metrics = stop, _restore(model, opt, stored)
+                continue
+            try:
+                while epoch < stop:
+                    metrics.append(train_epoch(model, opt, data, spec, epoch, device))
+                    epoch += 1
+            except RunDiverged as err:
+                meta = _meta(prefix, metrics, "diverged", reason=str(err))
+                ctx.store.save(spec.key(ctx.device_kind), meta, {})
+                log.warning("%s diverged: %s", spec.label(), err)
+                return _result(spec, spec.key(ctx.device_kind), meta,
+                               epochs_trained=epoch - resumed_from, resumed_from=resumed_from)
+            ctx.store.save(key, _meta(prefix, metrics, "ok"), _state(model, opt))
+    return RunResult(spec, spec.key(ctx.device_kind), "ok", metrics,
+                     epochs_trained=epoch - resumed_from, resumed_from=resumed_from,
+                     seconds=time.perf_counter() - t0)
+
+
+def _build(spec: RunSpec, data: Dataset, device: torch.device):
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(init_seed(spec.seed))
+        model = build_model(spec.model, tuple(data.train.x.shape[1:]), data.num_classes,
+                            spec.width, spec.depth)
+    model = model.to(device)
+    if is_convolutional(spec.model):
+        model = model.to(memory_format=torch.channels_last)
+    opt = torch.optim.SGD(model.parameters(), lr=spec.lr, momentum=spec.momentum,
+                          weight_decay=spec.weight_decay)
+    return model, opt
+
+
+def _state(model, opt) -> dict:
+    return {"model": model.state_dict(), "optimizer": opt.state_dict()}
+
+
+def _restore(model, opt, stored) -> list[dict]:
+    meta, payload = stored
+    model.load_state_dict(payload["model"])
+    opt.load_state_dict(payload["optimizer"])
+    return list(meta["metrics"])
+
+
+def _meta(prefix: RunSpec, metrics: list[dict], status: str, reason: str = "") -> dict:
+    return {"spec": prefix.canonical(), "engine": ENGINE_VERSION, "status": status,
+            "epochs": len(metrics), "metrics": metrics, "reason": reason}
+
+
+def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device) -> dict:
+    g = epoch_generator(spec.seed, epoch, device)
+    deficit_name = spec.deficit_at(epoch)
+    deficit = make_deficit(deficit_name, spec.seed, data.num_classes) if deficit_name else None
+    lr = spec.lr_at(epoch)
+    for group in opt.param_groups:
+        group["lr"] = lr
+    channels_last = is_convolutional(spec.model)
+    x_all, y_all = data.train.x, data.train.y
+    n = len(y_all)
+    pad = x_all.shape[-1] // 8
+    order = torch.randperm(n, generator=g, device=device)
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), device=device, dtype=torch.long)
+    model.train()
+    for i in range(0, n, spec.batch_size):
+        idx = order[i : i + spec.batch_size]
+        x, y = x_all[idx], y_all[idx]
+        if spec.augment:
+            x = random_crop_flip(x, pad, g)
+        x = x.float().div_(255)
+        if deficit is not None:
+            x, y = deficit(x, y, g)
+        x = normalise(x, data.mean, data.std)
+        if channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        out = model(x)
+        loss = F.cross_entropy(out, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        loss_sum += loss.detach() * len(y)
+        correct += (out.detach().argmax(1) == y).sum()
+    train_loss = loss_sum.item() / n
+    if not math.isfinite(train_loss):
+        raise RunDiverged(f"training loss became {train_loss} in epoch {epoch + 1}")
+    test_loss, test_acc = evaluate(model, data, channels_last)
+    row = {"epoch": epoch + 1, "deficit": deficit_name, "lr": lr, "train_loss": train_loss,
+           "train_acc": correct.item() / n, "test_loss": test_loss, "test_acc": test_acc}
+    log.info("%s epoch %d: %s", spec.label(), epoch + 1,
+             " ".join(f"{k}={v:.4g}" for k, v in row.items() if isinstance(v, float)))
+    return row
+
+
+@torch.no_grad()
+def evaluate(model, data: Dataset, channels_last: bool) -> tuple[float, float]:
+    """Loss and accuracy on the clean test set (no augmentation, no deficit)."""
+    model.eval()
+    x_all, y_all = data.test.x, data.test.y
+    loss_sum = torch.zeros((), device=x_all.device)
+    correct = torch.zeros((), device=x_all.device, dtype=torch.long)
+    for i in range(0, len(y_all), EVAL_BATCH):
+        x = normalise(x_all[i : i + EVAL_BATCH].float().div_(255), data.mean, data.std)
+        if channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        y = y_all[i : i + EVAL_BATCH]
+        out = model(x)
+        loss_sum += F.cross_entropy(out, y, reduction="sum")
+        correct += (out.argmax(1) == y).sum()
+    return loss_sum.item() / len(y_all), correct.item() / len(y_all)

@@ -1,0 +1,159 @@
+"""The `harness` a claim check receives: runs from the store, the tier's settings, the verdict."""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from .config import RunSpec
+from .data import DataNotFound
+from .engine import Context, RunResult, get_run
+from .tiers import Tier
+from .verdict import Check, Verdict, outcome_of
+
+VERDICT_PROPERTY = "repro_verdict"
+PLAN_PROPERTY = "repro_plan"
+
+
+class RunFailed(RuntimeError):
+    """A run a claim needs crashed or diverged: the claim's verdict is "error"."""
+
+
+class PlanOnly(Exception):
+    """Raised in a dry run once the claim has declared its runs."""
+
+
+@dataclass(frozen=True)
+class ClaimInfo:
+    id: str
+    paper: str
+    statement: str
+    paper_value: str = ""
+
+
+def claim(claim_id: str, *, paper: str, statement: str, paper_value: str = ""):
+    """Mark a test function as the check of one paper claim; it receives `harness`."""
+
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            h: Harness = kwargs["harness"]
+            h.begin(ClaimInfo(claim_id, paper, statement, paper_value))
+            try:
+                return fn(*args, **kwargs)
+            except PlanOnly:
+                pytest.skip(f"dry run: {h.plan_line()}")
+            except (RunFailed, DataNotFound) as err:
+                h.record_error(str(err))
+                pytest.fail(f"error: {err}", pytrace=False)
+
+        return wrapper
+
+    return deco
+
+
+class Harness:
+    def __init__(self, tier: Tier, ctx: Context | None, seed_base: int, dry_run: bool, node):
+        self.tier = tier
+        self.ctx = ctx
+        self.seed_base = seed_base
+        self.dry_run = dry_run
+        self.node = node
+        self.info: ClaimInfo | None = None
+        self.results: list[RunResult] = []
+        self.plan: dict | None = None
+        self._t0 = time.perf_counter()
+
+    # -- declaring runs ------------------------------------------------------------------------
+    @property
+    def seeds(self) -> list[int]:
+        return [self.seed_base + s for s in self.tier.seeds]
+
+    def spec(self, phases, seed: int, **overrides) -> RunSpec:
+        """A run of this tier: its base settings, these phases and seed, and any overrides."""
+        return RunSpec(phases=tuple(phases), seed=seed, **{**self.tier.base, **overrides})
+
+    def runs(self, specs: list[RunSpec]) -> list[RunResult]:
+        """The finished runs, trained where the store lacks them (shortest first, so that longer
+        runs start from the prefixes the shorter ones stored)."""
+        self.plan = plan(specs, self.ctx)
+        if self.dry_run:
+            raise PlanOnly()
+        out: dict[int, RunResult] = {}
+        for i in sorted(range(len(specs)), key=lambda i: (specs[i].total_epochs, i)):
+            res = get_run(specs[i], self.ctx)
+            if res.status != "ok":
+                raise RunFailed(f"{specs[i].label()} {res.status}: {res.reason}")
+            out[i] = res
+        results = [out[i] for i in range(len(specs))]
+        self.results += results
+        return results
+
+    def plan_line(self) -> str:
+        p = self.plan or {}
+        return (f"{p.get('runs', 0)} runs, {p.get('epochs_total', 0)} epochs as written, "
+                f"{p.get('epochs_shared', 0)} with shared prefixes, "
+                f"{p.get('epochs_to_train', 0)} to train")
+
+    # -- verdicts ------------------------------------------------------------------------------
+    def begin(self, info: ClaimInfo) -> None:
+        self.info = info
+
+    def _claim_id(self) -> str:
+        callspec = getattr(self.node, "callspec", None)
+        return f"{self.info.id}[{callspec.id}]" if callspec else self.info.id
+
+    def _verdict(self, outcome: str, checks: list[Check], **kw) -> Verdict:
+        trained = sum(r.epochs_trained for r in self.results)
+        total = sum(r.spec.total_epochs for r in self.results)
+        return Verdict(
+            claim=self._claim_id(), paper=self.info.paper, statement=self.info.statement,
+            tier=self.tier.name, outcome=outcome, checks=checks, paper_value=self.info.paper_value,
+            runs=[{"label": r.spec.label(), "key": r.key, "spec": r.spec.canonical(),
+                   "status": r.status, "epochs_trained": r.epochs_trained,
+                   "resumed_from": r.resumed_from, "metrics": r.metrics} for r in self.results],
+            seeds=self.seeds, epochs_trained=trained, epochs_reused=total - trained,
+            seconds=time.perf_counter() - self._t0, test_id=self.node.nodeid, **kw)
+
+    def record(self, checks: list[Check], **kw) -> Verdict:
+        """Judge: pass when every check passes. A failing verdict fails the test."""
+        v = self._verdict(outcome_of(checks), checks, **kw)
+        self._attach(v)
+        if v.outcome != "pass":
+            failed = "; ".join(f"{c.name}: {c.measured:.4g} not {c.bound}"
+                               for c in checks if not c.passed)
+            pytest.fail(f"claim {v.claim} not replicated at tier {v.tier}: {failed}",
+                        pytrace=False)
+        return v
+
+    def record_error(self, reason: str) -> None:
+        self._attach(self._verdict("error", [], notes=[reason]))
+
+    def _attach(self, v: Verdict) -> None:
+        # user_properties travel from xdist workers to the controller, which writes the report
+        self.node.user_properties.append((VERDICT_PROPERTY, json.dumps(v.to_json())))
+
+
+def plan(specs: list[RunSpec], ctx: Context | None) -> dict:
+    """Epochs the runs need as written, with shared prefixes counted once, and still to train."""
+    kind = ctx.device_kind if ctx else "cpu"
+    needed: set[str] = set()
+    rows = []
+    for s in specs:
+        keys = [s.truncate(e).key(kind) for e in range(1, s.total_epochs + 1)]
+        needed.update(keys)
+        rows.append({"run": s.label(), "epochs": s.total_epochs})
+    stored = set()
+    if ctx is not None:
+        stored = {k for k in needed if ctx.store.has(k)}
+        # an epoch is covered when a later checkpoint of some run that contains it is stored
+        for s in specs:
+            keys = [s.truncate(e).key(kind) for e in range(1, s.total_epochs + 1)]
+            last = max((i for i, k in enumerate(keys) if k in stored), default=-1)
+            stored.update(keys[: last + 1])
+    return {"runs": len(specs), "epochs_total": sum(r["epochs"] for r in rows),
+            "epochs_shared": len(needed), "epochs_to_train": len(needed - stored), "rows": rows}

@@ -1,0 +1,130 @@
+"""The papers' networks, with width and depth as parameters so the smoke tier scales them down.
+
+- allcnn:   All-CNN-C with BatchNorm (Springenberg et al.; Achille et al.'s CIFAR-10 net): widths
+            (96, 192), `depth` 3x3 convolutions per stage before each strided one (paper: 2),
+            global average pooling. No dropout (PROTOCOL.md).
+- conv3:    a small conv net for the smoke tier: conv-BN-ReLU per width, 2x2 max pooling between,
+            global average pooling, linear classifier; widths (16, 32, 64).
+- fc:       the MNIST fully connected net, hidden widths 2500-2000-1500-1000-500, BatchNorm.
+- resnet18: ResNet-18 with the CIFAR stem (3x3 conv, no max pooling), widths 64-128-256-512.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+PAPER_WIDTH = {
+    "allcnn": (96, 192),
+    "conv3": (16, 32, 64),
+    "fc": (2500, 2000, 1500, 1000, 500),
+    "resnet18": (64, 128, 256, 512),
+}
+PAPER_DEPTH = {"allcnn": 2, "conv3": 1, "fc": 1, "resnet18": 2}
+
+
+def conv_bn(cin: int, cout: int, k: int = 3, stride: int = 1) -> list[nn.Module]:
+    return [nn.Conv2d(cin, cout, k, stride, padding=k // 2, bias=False), nn.BatchNorm2d(cout),
+            nn.ReLU(inplace=True)]
+
+
+class AllCNN(nn.Module):
+    def __init__(self, in_channels: int, num_classes: int, width=(96, 192), depth: int = 2):
+        super().__init__()
+        w1, w2 = width
+        layers, c = [], in_channels
+        for w in (w1, w2):
+            for _ in range(depth):
+                layers += conv_bn(c, w)
+                c = w
+            layers += conv_bn(c, w, stride=2)
+        layers += conv_bn(c, w2) + conv_bn(w2, w2, k=1)
+        layers += [nn.Conv2d(w2, num_classes, 1), nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class Conv3(nn.Module):
+    def __init__(self, in_channels: int, num_classes: int, width=(16, 32, 64), depth: int = 1):
+        super().__init__()
+        layers, c = [], in_channels
+        for i, w in enumerate(width):
+            for _ in range(depth):
+                layers += conv_bn(c, w)
+                c = w
+            if i < len(width) - 1:
+                layers.append(nn.MaxPool2d(2))
+        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class FullyConnected(nn.Module):
+    def __init__(self, in_features: int, num_classes: int, width=PAPER_WIDTH["fc"]):
+        super().__init__()
+        layers, c = [nn.Flatten()], in_features
+        for w in width:
+            layers += [nn.Linear(c, w, bias=False), nn.BatchNorm1d(w), nn.ReLU(inplace=True)]
+            c = w
+        layers.append(nn.Linear(c, num_classes))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin: int, cout: int, stride: int):
+        super().__init__()
+        self.body = nn.Sequential(
+            *conv_bn(cin, cout, stride=stride),
+            nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout),
+        )
+        self.shortcut = nn.Identity()
+        if stride != 1 or cin != cout:
+            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
+                                          nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        return torch.relu(self.body(x) + self.shortcut(x))
+
+
+class ResNet18(nn.Module):
+    def __init__(self, in_channels: int, num_classes: int, width=PAPER_WIDTH["resnet18"],
+                 depth: int = 2):
+        super().__init__()
+        layers, c = conv_bn(in_channels, width[0]), width[0]
+        for i, w in enumerate(width):
+            for j in range(depth):
+                layers.append(BasicBlock(c, w, stride=2 if (i > 0 and j == 0) else 1))
+                c = w
+        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+def build_model(name: str, image_shape: tuple[int, int, int], num_classes: int,
+                width: tuple[int, ...] = (), depth: int | None = None) -> nn.Module:
+    if name not in PAPER_WIDTH:
+        raise ValueError(f"unknown model {name!r}; known: {', '.join(PAPER_WIDTH)}")
+    width = tuple(width) or PAPER_WIDTH[name]
+    depth = depth or PAPER_DEPTH[name]
+    c, h, w = image_shape
+    if name == "allcnn":
+        if len(width) != 2:
+            raise ValueError("allcnn takes two widths")
+        return AllCNN(c, num_classes, width, depth)
+    if name == "conv3":
+        return Conv3(c, num_classes, width, depth)
+    if name == "fc":
+        return FullyConnected(c * h * w, num_classes, width)
+    return ResNet18(c, num_classes, width, depth)
+
+
+def is_convolutional(name: str) -> bool:
+    return name != "fc"

@@ -1,0 +1,132 @@
+"""reports/<tier>/: REPORT.md (tables by tabulate), results.json (everything), one PNG per claim."""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import re
+from pathlib import Path
+
+from tabulate import tabulate
+
+WORDS = {"pass": "replicated", "fail": "NOT replicated", "error": "error", "planned": "planned"}
+
+
+def environment() -> dict:
+    import torch
+
+    return {"python": platform.python_version(), "torch": torch.__version__,
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+            "threads": torch.get_num_threads(),
+            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_initialized() else None}
+
+
+def write_report(verdicts: list[dict], out_dir: Path, tier: str, *, seed_base: int = 0,
+                 args=()) -> Path:
+    out_dir = Path(out_dir)
+    (out_dir / "figures").mkdir(parents=True, exist_ok=True)
+    verdicts = sorted(verdicts, key=lambda v: v["claim"])
+    env = environment()
+    when = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    for v in verdicts:
+        if v.get("figure"):
+            v["figure_file"] = f"figures/{slug(v['claim'])}.png"
+            draw_figure(v["figure"], out_dir / v["figure_file"], v["claim"])
+    results = {"tier": tier, "generated": when, "environment": env, "seed_base": seed_base,
+               "command": "pytest " + " ".join(args), "verdicts": verdicts}
+    (out_dir / "results.json").write_text(json.dumps(results, indent=1))
+    (out_dir / "REPORT.md").write_text(markdown(results))
+    return out_dir / "REPORT.md"
+
+
+def markdown(results: dict) -> str:
+    env, tier = results["environment"], results["tier"]
+    lines = [
+        f"# Replication report, tier `{tier}`",
+        "",
+        f"Generated {results['generated']} by `{results['command']}` on {env['machine']} "
+        f"({env['threads']} torch threads), Python {env['python']}, torch {env['torch']}"
+        f"{', ' + env['cuda'] if env['cuda'] else ''}; seed base {results['seed_base']}.",
+        "Each bound was fixed, with its reason, before the runs (see each claim below and "
+        "PROTOCOL.md).",
+        "",
+        "## Summary",
+        "",
+    ]
+    rows = []
+    for v in results["verdicts"]:
+        c = v["checks"][0] if v["checks"] else None
+        rows.append([v["claim"], v["paper_value"], fmt(c["measured"]) if c else "",
+                     fmt_ci(c["ci"]) if c else "", c["bound"] if c else "",
+                     WORDS[v["outcome"]], len(v["seeds"]),
+                     f"{v['epochs_trained']} / {v['epochs_reused']}", f"{v['seconds']:.0f} s"])
+    lines.append(tabulate(rows, headers=["claim", "paper", "measured", "95 % CI", "bound",
+                                         "verdict", "seeds", "epochs trained / reused", "time"],
+                          tablefmt="github"))
+    for v in results["verdicts"]:
+        lines += claim_section(v)
+    return "\n".join(lines) + "\n"
+
+
+def claim_section(v: dict) -> list[str]:
+    out = ["", f"## {v['claim']}: {WORDS[v['outcome']]}", "",
+           f"*{v['paper']}*: {v['statement']}", ""]
+    if v["checks"]:
+        rows = [[c["name"], fmt(c["measured"]), fmt_ci(c["ci"]), fmt(c["p_value"]),
+                 fmt(c["effect_size"]), c["bound"], "yes" if c["passed"] else "**no**", c["n"],
+                 c["reason"]] for c in v["checks"]]
+        out.append(tabulate(rows, headers=["check", "measured", "95 % CI", "p", "effect size",
+                                           "bound", "passed", "n", "why this bound"],
+                            tablefmt="github"))
+        out.append("")
+    for note in v.get("notes", []):
+        out += [f"- {note}"]
+    if v.get("notes"):
+        out.append("")
+    for title, table in v.get("tables", {}).items():
+        out += [f"**{title}**", "", tabulate(table, headers="keys", tablefmt="github",
+                                             floatfmt=".4g"), ""]
+    if v.get("figure_file"):
+        out += [f"![{v['claim']}]({v['figure_file']})", ""]
+    out.append(f"Runs: {len(v['runs'])}, {v['epochs_trained']} epochs trained in this session, "
+               f"{v['epochs_reused']} reused from the run store.")
+    return out
+
+
+def fmt(x) -> str:
+    if x is None:
+        return ""
+    return f"{x:.3g}" if abs(x) < 1e-2 and x != 0 else f"{x:.4g}"
+
+
+def fmt_ci(ci) -> str:
+    return f"[{ci[0]:.3g}, {ci[1]:.3g}]" if ci else ""
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")
+
+
+def draw_figure(fig: dict, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = fig["panels"]
+    f, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4), squeeze=False)
+    for ax, p in zip(axes[0], panels):
+        for line in p["lines"]:
+            ax.errorbar(line["x"], line["y"], yerr=line.get("yerr"), label=line["label"],
+                        marker=line.get("marker", "o"), linestyle=line.get("linestyle", "-"),
+                        capsize=3)
+        ax.set_title(p.get("title", ""), fontsize=10)
+        ax.set_xlabel(p.get("xlabel", ""))
+        ax.set_ylabel(p.get("ylabel", ""))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    f.suptitle(title, fontsize=11)
+    f.tight_layout()
+    f.savefig(path, dpi=110)
+    plt.close(f)

@@ -1,0 +1,51 @@
+"""Statistics over seeds, the unit of replication. Each returns a `Check`."""
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from .verdict import Check
+
+
+def expect_drop(before, after, *, at_least: float, reason: str, name: str = "drop",
+                confidence: float = 0.95) -> Check:
+    """Mean(before) - mean(after) is at least `at_least` and greater than zero at `confidence`
+    (one-sided Welch t-test; the interval is the two-sided Welch interval)."""
+    a, b = np.asarray(before, float), np.asarray(after, float)
+    drop = float(a.mean() - b.mean())
+    if len(a) < 2 or len(b) < 2:
+        return Check(name, drop, f">= {at_least:g}, p < {1 - confidence:g}", False,
+                     reason + " (fewer than 2 seeds: no test possible)", n=min(len(a), len(b)))
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = float(np.sqrt(va + vb))
+    if se == 0.0:
+        p, ci = (0.0 if drop > 0 else 1.0), (drop, drop)
+    else:
+        t = stats.ttest_ind(a, b, equal_var=False, alternative="greater")
+        p = float(t.pvalue)
+        df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+        half = float(stats.t.ppf(0.5 + confidence / 2, df)) * se
+        ci = (drop - half, drop + half)
+    pooled = np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2)
+    d = drop / pooled if pooled > 0 else float("inf") * np.sign(drop)
+    passed = bool(drop >= at_least and p < 1 - confidence)
+    return Check(name, drop, f">= {at_least:g}, p < {1 - confidence:g}", passed, reason,
+                 ci=ci, p_value=p, effect_size=float(d), n=min(len(a), len(b)))
+
+
+def expect_decreasing(x, values, *, reason: str, name: str = "trend", max_p: float = 0.05) -> Check:
+    """`values[i, s]` (condition i at x[i], seed s) falls with x: Spearman's rank correlation of
+    all (x, value) pairs is negative with one-sided p < max_p."""
+    v = np.asarray(values, float)
+    xs = np.repeat(np.asarray(x, float), v.shape[1])
+    res = stats.spearmanr(xs, v.ravel(), alternative="less")
+    rho, p = float(res.statistic), float(res.pvalue)
+    passed = bool(np.isfinite(rho) and rho < 0 and p < max_p)
+    return Check(name, rho, f"rho < 0, p < {max_p:g}", passed, reason, p_value=p,
+                 effect_size=rho, n=v.size)
+
+
+def mean_sd(values, axis=-1):
+    v = np.asarray(values, float)
+    sd = v.std(axis=axis, ddof=1) if v.shape[axis] > 1 else np.zeros(v.shape[:-1])
+    return v.mean(axis=axis), sd

@@ -1,0 +1,107 @@
+"""The run store: a directory of checkpoints named by the key of the (prefix) spec they hold.
+
+Each entry is two files: `<key>.pt` (the torch payload) and `<key>.json` (the spec, status and
+the payload's SHA-256). Both are written to a temporary file and renamed, the JSON last, so an
+entry is either complete or absent; a payload that does not match its digest is reported, removed
+and retrained, never used. A file lock per key lets two processes that need the same entry train
+it once: the second waits, then reads it. Any path that several machines mount can be shared.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+import torch
+from filelock import FileLock
+
+log = logging.getLogger("repro.store")
+
+
+class StoreError(RuntimeError):
+    pass
+
+
+def default_store_dir() -> Path:
+    env = os.environ.get("REPRO_STORE")
+    return Path(env) if env else Path.home() / ".cache" / "repro" / "store"
+
+
+class RunStore:
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        try:
+            (self.root / "locks").mkdir(parents=True, exist_ok=True)
+            probe = tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe-", delete=True)
+            probe.close()
+        except OSError as err:
+            raise StoreError(f"the run store {self.root} cannot be written: {err}") from None
+
+    def _paths(self, key: str) -> tuple[Path, Path]:
+        d = self.root / key[:2]
+        return d / f"{key}.pt", d / f"{key}.json"
+
+    def lock(self, key: str) -> FileLock:
+        return FileLock(str(self.root / "locks" / f"{key}.lock"))
+
+    def has(self, key: str) -> bool:
+        return self._paths(key)[1].is_file()
+
+    def meta(self, key: str) -> dict | None:
+        _, meta_path = self._paths(key)
+        try:
+            return json.loads(meta_path.read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as err:
+            log.warning("store entry %s has an unreadable record (%s): discarded", key, err)
+            self.discard(key)
+            return None
+
+    def load(self, key: str, map_location="cpu") -> tuple[dict, dict] | None:
+        """(meta, payload) of a complete, intact entry; None when absent or corrupt."""
+        meta = self.meta(key)
+        if meta is None:
+            return None
+        pt_path, _ = self._paths(key)
+        try:
+            blob = pt_path.read_bytes()
+        except FileNotFoundError:
+            blob = b""
+        if hashlib.sha256(blob).hexdigest() != meta.get("sha256"):
+            log.warning("store entry %s fails its checksum: discarded, it will be retrained", key)
+            self.discard(key)
+            return None
+        payload = torch.load(io.BytesIO(blob), map_location=map_location, weights_only=False)
+        return meta, payload
+
+    def save(self, key: str, meta: dict, payload: dict) -> None:
+        buf = io.BytesIO()
+        torch.save(payload, buf)
+        blob = buf.getvalue()
+        meta = {**meta, "sha256": hashlib.sha256(blob).hexdigest()}
+        pt_path, meta_path = self._paths(key)
+        pt_path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(pt_path, blob)
+        _atomic_write(meta_path, json.dumps(meta, indent=1, sort_keys=True).encode())
+
+    def discard(self, key: str) -> None:
+        for p in self._paths(key)[::-1]:
+            p.unlink(missing_ok=True)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

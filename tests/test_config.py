@@ -1,0 +1,68 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from repro.config import Phase, RunSpec
+
+phase = st.builds(Phase, st.integers(0, 6), st.sampled_from([None, "blur", "vflip", "clean"]))
+
+
+def spec(phases, **kw):
+    return RunSpec(dataset="cifar10", model="conv3", phases=phases, seed=0, **kw)
+
+
+def test_neighbouring_phases_with_the_same_deficit_merge():
+    assert spec([(5, "blur"), (5, "blur"), (0, None), (3, None)]).phases == (
+        Phase(10, "blur"), Phase(3, None))
+    assert spec([(5, "blur"), (5, "blur")]).key() == spec([(10, "blur")]).key()
+
+
+def test_clean_switch_is_plain_training_unless_the_schedule_restarts():
+    assert spec([(4, "clean"), (3, None)]).key() == spec([(7, None)]).key()
+    restart = dict(lr_schedule="restart")
+    assert spec([(4, "clean"), (3, None)], **restart).key() != spec([(7, None)], **restart).key()
+
+
+@given(st.lists(phase, min_size=1, max_size=5).filter(lambda p: sum(x.epochs for x in p) > 0),
+       st.data())
+def test_truncation_is_a_prefix(phases, data):
+    s = spec(phases)
+    e = data.draw(st.integers(1, s.total_epochs))
+    f = data.draw(st.integers(1, e))
+    assert s.truncate(e).truncate(f) == s.truncate(f)
+    assert s.truncate(s.total_epochs).key() == s.key()
+    assert [s.deficit_at(i) for i in range(e)] == [s.truncate(e).deficit_at(i) for i in range(e)]
+    # the learning rate of an epoch depends only on the prefix up to it
+    assert [s.lr_at(i) for i in range(e)] == [s.truncate(e).lr_at(i) for i in range(e)]
+
+
+def test_key_changes_with_every_field_and_device():
+    s = spec([(3, None)])
+    assert s.key() != spec([(3, None)], lr=0.1).key()
+    assert s.key() != RunSpec("cifar10", "conv3", ((3, None),), seed=1).key()
+    assert s.key("cpu") != s.key("cuda")
+
+
+def test_learning_rate_schedules():
+    exp = spec([(2, "blur"), (2, None)], lr=1.0, lr_decay=0.5)
+    assert [exp.lr_at(e) for e in range(4)] == [1, 0.5, 0.25, 0.125]
+    const = spec([(2, "blur"), (2, None)], lr=1.0, lr_schedule="constant")
+    assert [const.lr_at(e) for e in range(4)] == [1, 1, 1, 1]
+    restart = spec([(2, "blur"), (3, None)], lr=1.0, lr_decay=0.5, lr_schedule="restart")
+    assert [restart.lr_at(e) for e in range(5)] == [1, 1, 1, 0.5, 0.25]
+    no_deficit = spec([(3, None)], lr=1.0, lr_decay=0.5, lr_schedule="restart")
+    assert [no_deficit.lr_at(e) for e in range(3)] == [1, 0.5, 0.25]
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(dataset="imagenet"), "unknown dataset"),
+    (dict(model="vgg"), "unknown model"),
+    (dict(lr_schedule="cosine"), "unknown lr_schedule"),
+    (dict(phases=((3, "fog"),)), "unknown deficit"),
+    (dict(phases=((-1, None),)), "non-negative"),
+    (dict(phases=((0, None),)), "at least one epoch"),
+])
+def test_bad_specs_are_refused_with_a_clear_message(kw, match):
+    args = dict(dataset="cifar10", model="conv3", phases=((3, None),), seed=0) | kw
+    with pytest.raises(ValueError, match=match):
+        RunSpec(**args)

@@ -1,0 +1,45 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from repro.data import DataNotFound, balanced_subset, load_dataset
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def test_npz_loads_as_uint8_nchw_tensors(fake_data):
+    d = load_dataset("cifar10", fake_data)
+    assert d.train.x.dtype == torch.uint8 and d.train.x.shape == (200, 3, 8, 8)
+    assert d.test.y.dtype == torch.long and d.num_classes == 10
+    assert d.mean.shape == (3,) and (d.std > 0).all()
+
+
+def test_subsets_are_class_balanced_and_fixed(fake_data):
+    a = load_dataset("cifar10", fake_data, train_size=50)
+    b = load_dataset("cifar10", fake_data, train_size=50, resolution=4)
+    assert torch.bincount(a.train.y).tolist() == [5] * 10
+    assert torch.equal(a.train.y, b.train.y) and b.train.x.shape[-1] == 4
+    with pytest.raises(ValueError, match="multiple of 10"):
+        balanced_subset(a.train, 55, 10)
+
+
+def test_missing_data_names_the_directory_and_how_to_fill_it(tmp_path):
+    with pytest.raises(DataNotFound) as err:
+        load_dataset("cifar10", tmp_path)
+    msg = str(err.value)
+    assert str(tmp_path) in msg and "cifar10.npz" in msg and "--download" in msg
+
+
+def test_a_file_that_does_not_match_its_digest_is_refused(fake_data):
+    (fake_data / "SHA256SUMS").write_text("0" * 64 + "  cifar10.npz\n")
+    with pytest.raises(ValueError, match="corrupt"):
+        load_dataset("cifar10", fake_data)
+
+
+@pytest.mark.skipif(not (SHARED / "cifar10.npz").is_file(), reason="no shared data here")
+def test_the_shared_cifar10_copy_loads_and_resizes():
+    d = load_dataset("cifar10", SHARED, train_size=1000, resolution=16)
+    assert d.train.x.shape == (1000, 3, 16, 16) and d.test.x.shape == (10000, 3, 16, 16)
+    assert torch.bincount(d.test.y).tolist() == [1000] * 10

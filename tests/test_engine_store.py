@@ -1,0 +1,85 @@
+import json
+
+import pytest
+
+from repro import Context, RunSpec, RunStore, get_run
+from repro.harness import plan
+
+
+def tiny(phases, seed=0, **kw):
+    args = dict(dataset="cifar10", model="conv3", width=(4, 8), train_size=100, lr=0.05,
+                lr_decay=0.8, batch_size=32)
+    return RunSpec(phases=tuple(phases), seed=seed, **(args | kw))
+
+
+@pytest.fixture
+def ctx(tmp_path, fake_data):
+    return Context(RunStore(tmp_path / "store"), data_dir=str(fake_data), checkpoint_every=100)
+
+
+def fresh(ctx, tmp_path, name):
+    return Context(RunStore(tmp_path / name), data_dir=ctx.data_dir, checkpoint_every=100)
+
+
+def test_a_run_is_a_pure_function_of_its_spec(ctx, tmp_path):
+    spec = tiny([(2, "blur"), (2, None)])
+    a = get_run(spec, ctx)
+    b = get_run(spec, fresh(ctx, tmp_path, "other"))
+    assert a.metrics == b.metrics and a.epochs_trained == 4
+    assert get_run(tiny([(2, "blur"), (2, None)], seed=1), ctx).metrics != a.metrics
+
+
+def test_continuing_from_a_stored_prefix_gives_exactly_the_uninterrupted_numbers(ctx, tmp_path):
+    spec = tiny([(3, "blur"), (3, None)], augment=True)
+    whole = get_run(spec, fresh(ctx, tmp_path, "whole"))
+    assert whole.resumed_from == 0 and whole.epochs_trained == 6
+    prefix = get_run(spec.truncate(2), ctx)  # stops mid-phase
+    assert prefix.metrics == whole.metrics[:2]
+    resumed = get_run(spec, ctx)
+    assert resumed.resumed_from == 2 and resumed.epochs_trained == 4
+    assert resumed.metrics == whole.metrics
+
+
+def test_a_removal_sweep_trains_its_shared_deficit_prefix_once(ctx):
+    sweep = [tiny([(t, "blur"), (2, None)]) for t in (1, 2, 3)]
+    assert plan(sweep, ctx)["epochs_total"] == 12
+    assert plan(sweep, ctx)["epochs_shared"] == 3 + 3 * 2
+    trained = [get_run(s, ctx).epochs_trained for s in sweep]
+    assert trained == [3, 3, 3]  # blur epochs 2 and 3 come from the shorter runs' checkpoints
+    assert plan(sweep, ctx)["epochs_to_train"] == 0
+    assert [get_run(s, ctx).epochs_trained for s in sweep] == [0, 0, 0]
+
+
+def test_a_corrupt_store_entry_is_detected_and_retrained(ctx):
+    spec = tiny([(2, None)])
+    first = get_run(spec, ctx)
+    pt = next(ctx.store.root.glob(f"*/{spec.key()}.pt"))
+    pt.write_bytes(pt.read_bytes()[:-10])
+    assert ctx.store.load(spec.key()) is None  # checksum mismatch: discarded, never used
+    again = get_run(spec, ctx)
+    assert again.epochs_trained == 2 and again.metrics == first.metrics
+
+
+def test_store_entries_record_spec_metrics_and_checksum(ctx):
+    spec = tiny([(1, "vflip"), (1, None)])
+    get_run(spec, ctx)
+    meta = json.loads(next(ctx.store.root.glob(f"*/{spec.key()}.json")).read_text())
+    assert meta["status"] == "ok" and len(meta["metrics"]) == 2 and len(meta["sha256"]) == 64
+    assert meta["spec"] == spec.canonical()
+    assert [m["deficit"] for m in meta["metrics"]] == ["vflip", None]
+
+
+def test_an_unwritable_store_is_refused(tmp_path):
+    from repro.store import StoreError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(StoreError, match="cannot be written"):
+        RunStore(blocker / "store")
+
+
+def test_a_diverging_run_is_stored_as_diverged(ctx):
+    spec = tiny([(3, None)], lr=1e6, momentum=0.0)
+    res = get_run(spec, ctx)
+    assert res.status == "diverged" and "epoch" in res.reason
+    assert get_run(spec, ctx).status == "diverged"  # not retrained

@@ -1,0 +1,96 @@
+"""The plugin end to end, in a scratch project run by pytester."""
+import json
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+CLAIMS = '''
+from repro.harness import claim
+from repro.stats import expect_drop
+
+@claim("demo/holds", paper="Demo 2026", statement="A drops below B.", paper_value="-10")
+def test_holds(harness):
+    harness.record([expect_drop([60, 61, 59], [50, 51, 49], at_least=5, reason="demo")])
+
+@claim("demo/broken", paper="Demo 2026", statement="A drops below B.")
+def test_broken(harness):
+    harness.record([expect_drop([50, 51, 49], [60, 61, 59], at_least=5, reason="demo")])
+'''
+
+PLANNED = '''
+from repro.harness import claim
+
+@claim("demo/planned", paper="Demo", statement="x")
+def test_planned(harness):
+    specs = [harness.spec([(t, "blur"), (5, None)], seed) for t in (0, 5) for seed in harness.seeds]
+    harness.runs(specs)
+    raise AssertionError("a dry run must not get here")
+'''
+
+
+@pytest.fixture
+def project(pytester):
+    return pytester
+
+
+def run(project, *args, subprocess=False):
+    runner = project.runpytest_subprocess if subprocess else project.runpytest
+    return runner("-p", "repro.plugin", *args)
+
+
+def test_verdicts_reach_the_report(project, tmp_path):
+    project.makepyfile(test_claims=CLAIMS)
+    res = run(project, "--store", str(tmp_path / "s"), "--report", str(tmp_path / "r"))
+    res.assert_outcomes(passed=1, failed=1)
+    res.stdout.fnmatch_lines(["*PASS*demo/holds*"])
+    res.stdout.fnmatch_lines(["*FAIL*demo/broken*"])
+    out = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())
+    assert {v["claim"]: v["outcome"] for v in out["verdicts"]} == {
+        "demo/holds": "pass", "demo/broken": "fail"}
+    md = (tmp_path / "r" / "smoke" / "REPORT.md").read_text()
+    assert "NOT replicated" in md and "| demo/holds" in md
+
+
+def test_verdicts_reach_the_controller_under_xdist(project, tmp_path):
+    project.makepyfile(test_claims=CLAIMS)
+    res = run(project, "-n", "2", "--store", str(tmp_path / "s"),
+          "--report", str(tmp_path / "r"), subprocess=True)
+    res.assert_outcomes(passed=1, failed=1)
+    out = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())
+    assert len(out["verdicts"]) == 2
+
+
+def test_dry_run_plans_without_training(project, tmp_path):
+    project.makepyfile(test_plan=PLANNED)
+    res = run(project, "--tier", "paper", "--dry-run", "--store", str(tmp_path / "s"),
+                            "--report", str(tmp_path / "r"))
+    res.assert_outcomes(skipped=1)
+    # 6 runs: 3 of 5 epochs (T=0) and 3 of 10; the 5-epoch blur prefix is counted once per seed
+    res.stdout.fnmatch_lines(["*demo/planned: 6 runs, 45 epochs as written, 45 with shared*"])
+    assert not (tmp_path / "r").exists()
+
+
+def test_seed_base_shifts_every_seed(project, tmp_path):
+    project.makepyfile(test_seeds='''
+def test_seeds(harness):
+    assert harness.seeds == [1000, 1001, 1002]
+''')
+    run(project, "--seed-base", "1000", "--store", str(tmp_path / "s")).assert_outcomes(
+        passed=1)
+
+
+def test_gpus_without_a_gpu_is_a_usage_error(project, tmp_path):
+    project.makepyfile(test_x="def test_x(): pass")
+    res = run(project, "--gpus", "--store", str(tmp_path / "s"))
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    res.stderr.fnmatch_lines(["*GPU*"])
+
+
+def test_an_unwritable_store_is_a_usage_error(project, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    project.makepyfile(test_x="def test_x(): pass")
+    res = run(project, "--store", str(blocker / "store"))
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    res.stderr.fnmatch_lines(["*cannot be written*"])
