@@ -1,5 +1,8 @@
-"""Deficits: batch functions applied to float images in [0, 1] (after augmentation, before
-normalisation) and to labels.
+"""Deficits: batch functions of (images, labels, generator), applied after augmentation.
+
+The engine applies them to normalised images. Each commutes with a per-channel affine map (blur
+is linear with weights summing to one; flip moves pixels; noise takes each image's own mean and
+std), so this equals applying them to [0, 1] images before normalisation.
 
 - blur: the paper's cataract: bilinear downsample to 1/4 of the side (32 -> 8), then bilinear
   upsample back; the downsample is antialiased (as torchvision's Resize on tensors);

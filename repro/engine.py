@@ -74,8 +74,8 @@ def get_run(spec: RunSpec, ctx: Context) -> RunResult:
     """The finished run `spec`: from the store, or trained from its longest stored prefix."""
     key = spec.key(ctx.device_kind)
     hit = ctx.store.meta(key)
-    if hit is not None and (hit.get("status") == "diverged" or ctx.store.has(key)):
-        return _result(spec, key, hit)
+    if hit is not None:
+        return _result(spec, key, hit, resumed_from=len(hit["metrics"]))
     return _train(spec, ctx)
 
 
@@ -133,7 +133,7 @@ def _build(spec: RunSpec, data: Dataset, device: torch.device):
     if is_convolutional(spec.model):
         model = model.to(memory_format=torch.channels_last)
     opt = torch.optim.SGD(model.parameters(), lr=spec.lr, momentum=spec.momentum,
-                          weight_decay=spec.weight_decay)
+                          weight_decay=spec.weight_decay, foreach=True)
     return model, opt
 
 
@@ -173,12 +173,9 @@ def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device) ->
         x, y = x_all[idx], y_all[idx]
         if spec.augment:
             x = random_crop_flip(x, pad, g)
-        x = x.float().div_(255)
-        if deficit is not None:
+        x = to_input(x, data, channels_last)
+        if deficit is not None:  # commutes with the per-channel affine normalisation
             x, y = deficit(x, y, g)
-        x = normalise(x, data.mean, data.std)
-        if channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
         out = model(x)
         loss = F.cross_entropy(out, y)
         opt.zero_grad(set_to_none=True)
@@ -197,7 +194,13 @@ def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device) ->
     return row
 
 
-@torch.no_grad()
+def to_input(x: torch.Tensor, data: Dataset, channels_last: bool) -> torch.Tensor:
+    """uint8 images -> normalised float network input, in one pass."""
+    x = normalise(x.float(), data.mean * 255, data.std * 255)
+    return x.contiguous(memory_format=torch.channels_last) if channels_last else x
+
+
+@torch.inference_mode()
 def evaluate(model, data: Dataset, channels_last: bool) -> tuple[float, float]:
     """Loss and accuracy on the clean test set (no augmentation, no deficit)."""
     model.eval()
@@ -205,9 +208,7 @@ def evaluate(model, data: Dataset, channels_last: bool) -> tuple[float, float]:
     loss_sum = torch.zeros((), device=x_all.device)
     correct = torch.zeros((), device=x_all.device, dtype=torch.long)
     for i in range(0, len(y_all), EVAL_BATCH):
-        x = normalise(x_all[i : i + EVAL_BATCH].float().div_(255), data.mean, data.std)
-        if channels_last:
-            x = x.contiguous(memory_format=torch.channels_last)
+        x = to_input(x_all[i : i + EVAL_BATCH], data, channels_last)
         y = y_all[i : i + EVAL_BATCH]
         out = model(x)
         loss_sum += F.cross_entropy(out, y, reduction="sum")

@@ -1,9 +1,9 @@
 """The run store: a directory of checkpoints named by the key of the (prefix) spec they hold.
 
-Each entry is two files: `<key>.pt` (the torch payload) and `<key>.json` (the spec, status and
-the payload's SHA-256). Both are written to a temporary file and renamed, the JSON last, so an
-entry is either complete or absent; a payload that does not match its digest is reported, removed
-and retrained, never used. A file lock per key lets two processes that need the same entry train
+Each entry is two files: `<key>.pt` (the torch payload) and `<key>.json` (the spec, status,
+metrics, and a SHA-256 over the payload and the rest of the record). Both are written to a
+temporary file and renamed, the JSON last, so an entry is either complete or absent; an entry
+that does not match its digest is reported, removed and retrained, never used. A file lock per key lets two processes that need the same entry train
 it once: the second waits, then reads it. Any path that several machines mount can be shared.
 """
 from __future__ import annotations
@@ -52,38 +52,42 @@ class RunStore:
         return self._paths(key)[1].is_file()
 
     def meta(self, key: str) -> dict | None:
-        _, meta_path = self._paths(key)
+        """The record of a complete, intact entry; None when absent or corrupt."""
+        loaded = self._read(key)
+        return loaded[0] if loaded else None
+
+    def load(self, key: str, map_location="cpu") -> tuple[dict, dict] | None:
+        """(record, payload) of a complete, intact entry; None when absent or corrupt."""
+        loaded = self._read(key)
+        if loaded is None:
+            return None
+        meta, blob = loaded
+        return meta, torch.load(io.BytesIO(blob), map_location=map_location, weights_only=False)
+
+    def _read(self, key: str) -> tuple[dict, bytes] | None:
+        pt_path, meta_path = self._paths(key)
         try:
-            return json.loads(meta_path.read_text())
+            meta = json.loads(meta_path.read_text())
+            blob = pt_path.read_bytes()
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as err:
-            log.warning("store entry %s has an unreadable record (%s): discarded", key, err)
+            log.warning("store entry %s is unreadable (%s): discarded, it will be retrained",
+                        key, err)
             self.discard(key)
             return None
-
-    def load(self, key: str, map_location="cpu") -> tuple[dict, dict] | None:
-        """(meta, payload) of a complete, intact entry; None when absent or corrupt."""
-        meta = self.meta(key)
-        if meta is None:
-            return None
-        pt_path, _ = self._paths(key)
-        try:
-            blob = pt_path.read_bytes()
-        except FileNotFoundError:
-            blob = b""
-        if hashlib.sha256(blob).hexdigest() != meta.get("sha256"):
+        if not isinstance(meta, dict) or meta.get("sha256") != _digest(blob, meta):
             log.warning("store entry %s fails its checksum: discarded, it will be retrained", key)
             self.discard(key)
             return None
-        payload = torch.load(io.BytesIO(blob), map_location=map_location, weights_only=False)
-        return meta, payload
+        return meta, blob
 
     def save(self, key: str, meta: dict, payload: dict) -> None:
         buf = io.BytesIO()
         torch.save(payload, buf)
         blob = buf.getvalue()
-        meta = {**meta, "sha256": hashlib.sha256(blob).hexdigest()}
+        meta = {**meta, "key": key}
+        meta["sha256"] = _digest(blob, meta)
         pt_path, meta_path = self._paths(key)
         pt_path.parent.mkdir(parents=True, exist_ok=True)
         _atomic_write(pt_path, blob)
@@ -92,6 +96,13 @@ class RunStore:
     def discard(self, key: str) -> None:
         for p in self._paths(key)[::-1]:
             p.unlink(missing_ok=True)
+
+
+def _digest(blob: bytes, meta: dict) -> str:
+    record = {k: v for k, v in meta.items() if k != "sha256"}
+    h = hashlib.sha256(blob)
+    h.update(json.dumps(record, sort_keys=True).encode())
+    return h.hexdigest()
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

@@ -83,3 +83,23 @@ def test_a_diverging_run_is_stored_as_diverged(ctx):
     res = get_run(spec, ctx)
     assert res.status == "diverged" and "epoch" in res.reason
     assert get_run(spec, ctx).status == "diverged"  # not retrained
+
+
+def test_an_altered_record_is_detected(ctx):
+    spec = tiny([(2, None)])
+    get_run(spec, ctx)
+    path = next(ctx.store.root.glob(f"*/{spec.key()}.json"))
+    record = json.loads(path.read_text())
+    record["metrics"][-1]["test_acc"] = 0.99
+    path.write_text(json.dumps(record))
+    assert ctx.store.meta(spec.key()) is None
+    assert get_run(spec, ctx).epochs_trained == 2
+
+
+def test_another_engine_version_is_never_reused(monkeypatch):
+    import repro.config
+
+    spec = tiny([(2, None)])
+    before = spec.key()
+    monkeypatch.setattr(repro.config, "ENGINE_VERSION", repro.config.ENGINE_VERSION + 1)
+    assert spec.key() != before
