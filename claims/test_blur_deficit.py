@@ -61,7 +61,7 @@ def judge(remove_at, acc, setting: BlurSweep):
 @claim("achille2019/blur-permanent", paper="Achille, Rovere, Soatto 2019, Fig. 1 (left)",
        statement="A blur deficit in the first T epochs, then removed, permanently lowers the "
                  "final test accuracy, more so the larger T.",
-       paper_value="-10.3 points at T=140 [repl]")
+       paper_value="drop of 10.3 points at T=140 [repl]")
 def test_blur_deficit_becomes_permanent(harness):
     s = SETTINGS[harness.tier.name]
     seeds = harness.seeds

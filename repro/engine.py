@@ -85,43 +85,53 @@ def _result(spec, key, meta, **kw) -> RunResult:
 
 
 def _train(spec: RunSpec, ctx: Context) -> RunResult:
-    device = torch.device(ctx.device)
+    device, kind = torch.device(ctx.device), ctx.device_kind
     data = load_dataset(spec.dataset, ctx.data_dir, train_size=spec.train_size,
                         resolution=spec.resolution, device=device, download=ctx.download)
     model, opt = _build(spec, data, device)
     epoch, metrics = 0, []
-    for e in range(spec.total_epochs - 1, 0, -1):
-        stored = ctx.store.load(spec.truncate(e).key(ctx.device_kind), map_location=device)
-        if stored is not None and stored[0]["status"] == "ok":
+    for e in range(spec.total_epochs - 1, 0, -1):  # the longest stored prefix
+        stored = ctx.store.load(spec.truncate(e).key(kind), map_location=device)
+        if stored is not None:
+            if stored[0]["status"] == "diverged":  # a shorter run with this prefix diverged
+                return _diverged_too(spec, kind, stored[0])
             epoch, metrics = e, _restore(model, opt, stored)
             break
-    resumed_from, t0 = epoch, time.perf_counter()
+    resumed_from, trained, t0 = epoch, 0, time.perf_counter()
+    log.info("%s: training from epoch %d of %d", spec.label(), epoch, spec.total_epochs)
+    # Checkpoints at every phase boundary (the prefixes other runs share) and every few epochs
+    # (so that a crash loses little); each segment is trained under its checkpoint's lock.
     stops = sorted({b for b in spec.boundaries if b > epoch}
-                   | set(range(epoch + ctx.checkpoint_every, spec.total_epochs, ctx.checkpoint_every)))
+                   | set(range(epoch + ctx.checkpoint_every, spec.total_epochs,
+                               ctx.checkpoint_every)))
     for stop in stops:
         prefix = spec.truncate(stop)
-        key = prefix.key(ctx.device_kind)
+        key = prefix.key(kind)
         with ctx.store.lock(key):
             stored = ctx.store.load(key, map_location=device)
             if stored is not None:  # another process trained this segment meanwhile
                 if stored[0]["status"] == "diverged":
-                    return _result(spec, spec.key(ctx.device_kind), stored[0])
+                    return _diverged_too(spec, kind, stored[0])
                 epoch, metrics = stop, _restore(model, opt, stored)
                 continue
             try:
                 while epoch < stop:
                     metrics.append(train_epoch(model, opt, data, spec, epoch, device))
-                    epoch += 1
+                    epoch, trained = epoch + 1, trained + 1
             except RunDiverged as err:
-                meta = _meta(prefix, metrics, "diverged", reason=str(err))
-                ctx.store.save(spec.key(ctx.device_kind), meta, {})
+                meta = _meta(spec, metrics, "diverged", reason=str(err))
+                ctx.store.save(spec.key(kind), meta, {})
                 log.warning("%s diverged: %s", spec.label(), err)
-                return _result(spec, spec.key(ctx.device_kind), meta,
-                               epochs_trained=epoch - resumed_from, resumed_from=resumed_from)
+                return _result(spec, spec.key(kind), meta, epochs_trained=trained,
+                               resumed_from=resumed_from)
             ctx.store.save(key, _meta(prefix, metrics, "ok"), _state(model, opt))
-    return RunResult(spec, spec.key(ctx.device_kind), "ok", metrics,
-                     epochs_trained=epoch - resumed_from, resumed_from=resumed_from,
-                     seconds=time.perf_counter() - t0)
+    return RunResult(spec, spec.key(kind), "ok", metrics, epochs_trained=trained,
+                     resumed_from=resumed_from, seconds=time.perf_counter() - t0)
+
+
+def _diverged_too(spec: RunSpec, kind: str, prefix_meta: dict) -> RunResult:
+    """Runs are deterministic: a run whose prefix diverged diverges at the same epoch."""
+    return _result(spec, spec.key(kind), prefix_meta)
 
 
 def _build(spec: RunSpec, data: Dataset, device: torch.device):

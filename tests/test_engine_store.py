@@ -103,3 +103,10 @@ def test_another_engine_version_is_never_reused(monkeypatch):
     before = spec.key()
     monkeypatch.setattr(repro.config, "ENGINE_VERSION", repro.config.ENGINE_VERSION + 1)
     assert spec.key() != before
+
+
+def test_a_run_whose_prefix_diverged_is_diverged_without_training(ctx):
+    short = tiny([(3, None)], lr=1e6, momentum=0.0)
+    assert get_run(short, ctx).status == "diverged"
+    longer = get_run(tiny([(3, None), (2, "blur")], lr=1e6, momentum=0.0), ctx)
+    assert longer.status == "diverged" and longer.epochs_trained == 0

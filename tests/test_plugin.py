@@ -94,3 +94,21 @@ def test_an_unwritable_store_is_a_usage_error(project, tmp_path):
     res = run(project, "--store", str(blocker / "store"))
     assert res.ret == pytest.ExitCode.USAGE_ERROR
     res.stderr.fnmatch_lines(["*cannot be written*"])
+
+
+def test_missing_data_gives_an_error_verdict_that_names_the_directory(project, tmp_path):
+    project.makepyfile(test_nodata='''
+from repro.harness import claim
+
+@claim("demo/nodata", paper="Demo", statement="x")
+def test_nodata(harness):
+    harness.runs([harness.spec([(1, None)], 0)])
+''')
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = run(project, "--data-dir", str(empty), "--store", str(tmp_path / "s"),
+              "--report", str(tmp_path / "r"))
+    res.assert_outcomes(failed=1)
+    res.stdout.fnmatch_lines([f"*error: no cifar10 data in {empty}*"])
+    out = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())
+    assert out["verdicts"][0]["outcome"] == "error"
