@@ -11,6 +11,8 @@ TORCH ?= torch==2.14.1 torchvision==0.29.1
 DATA_DIR ?= $(wildcard ../shared/data)
 DATA_ARGS = $(if $(DATA_DIR),--data-dir $(DATA_DIR),--download)
 PYTEST_ARGS ?=
+# One line per run as it starts and ends (use --log-cli-level=DEBUG for every epoch).
+PROGRESS ?= -o log_cli=true --log-cli-level=INFO
 
 .PHONY: claims test paper-plan clean-venv
 
@@ -21,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 claims: $(VENV)/.installed
-	$(VENV)/bin/pytest claims/ $(DATA_ARGS) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest claims/ $(DATA_ARGS) $(PROGRESS) $(PYTEST_ARGS)
 
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest tests/ -q $(PYTEST_ARGS)

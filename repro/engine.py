@@ -125,8 +125,11 @@ def _train(spec: RunSpec, ctx: Context) -> RunResult:
                 return _result(spec, spec.key(kind), meta, epochs_trained=trained,
                                resumed_from=resumed_from)
             ctx.store.save(key, _meta(prefix, metrics, "ok"), _state(model, opt))
+    seconds = time.perf_counter() - t0
+    log.info("%s: done, %d epochs trained in %.0f s, final test accuracy %.4f", spec.label(),
+             trained, seconds, metrics[-1]["test_acc"])
     return RunResult(spec, spec.key(kind), "ok", metrics, epochs_trained=trained,
-                     resumed_from=resumed_from, seconds=time.perf_counter() - t0)
+                     resumed_from=resumed_from, seconds=seconds)
 
 
 def _diverged_too(spec: RunSpec, kind: str, prefix_meta: dict) -> RunResult:
@@ -199,7 +202,7 @@ def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device) ->
     test_loss, test_acc = evaluate(model, data, channels_last)
     row = {"epoch": epoch + 1, "deficit": deficit_name, "lr": lr, "train_loss": train_loss,
            "train_acc": correct.item() / n, "test_loss": test_loss, "test_acc": test_acc}
-    log.info("%s epoch %d: %s", spec.label(), epoch + 1,
+    log.debug("%s epoch %d: %s", spec.label(), epoch + 1,
              " ".join(f"{k}={v:.4g}" for k, v in row.items() if isinstance(v, float)))
     return row
 

@@ -13,7 +13,7 @@ SHAPES = {"cifar10": (3, 32, 32), "mnist": (1, 28, 28)}
 # Every distinct model/data setting of the tiers, plus the models the follow-up claims use.
 SETTINGS = sorted({(t.base["dataset"], t.base["model"], tuple(t.base.get("width", ())),
                     t.base.get("resolution")) for t in TIERS.values()}
-                  | {("mnist", "fc", (), None), ("cifar10", "resnet18", (), None)})
+                  | {("mnist", "fc", (), 32), ("cifar10", "resnet18", (), None)})
 
 
 def fake_dataset(name, resolution, n=4):
