@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Bump when a change to the training code changes numbers: stale results are then never reused.
 ENGINE_VERSION = 1

@@ -1,7 +1,6 @@
 """The `harness` a claim check receives: runs from the store, the tier's settings, the verdict."""
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import time
@@ -139,21 +138,20 @@ class Harness:
 
 
 def plan(specs: list[RunSpec], ctx: Context | None) -> dict:
-    """Epochs the runs need as written, with shared prefixes counted once, and still to train."""
+    """Epochs the runs need as written, with shared prefixes counted once, and still to train.
+
+    Epoch e of a run is named by the key of the run truncated to e; runs that share a prefix
+    share those names. An epoch is covered when a checkpoint at or after it is stored.
+    """
     kind = ctx.device_kind if ctx else "cpu"
     needed: set[str] = set()
-    rows = []
+    covered: set[str] = set()
     for s in specs:
         keys = [s.truncate(e).key(kind) for e in range(1, s.total_epochs + 1)]
         needed.update(keys)
-        rows.append({"run": s.label(), "epochs": s.total_epochs})
-    stored = set()
-    if ctx is not None:
-        stored = {k for k in needed if ctx.store.has(k)}
-        # an epoch is covered when a later checkpoint of some run that contains it is stored
-        for s in specs:
-            keys = [s.truncate(e).key(kind) for e in range(1, s.total_epochs + 1)]
-            last = max((i for i, k in enumerate(keys) if k in stored), default=-1)
-            stored.update(keys[: last + 1])
+        if ctx is not None:
+            last = max((i for i, k in enumerate(keys) if ctx.store.has(k)), default=-1)
+            covered.update(keys[: last + 1])
+    rows = [{"run": s.label(), "epochs": s.total_epochs} for s in specs]
     return {"runs": len(specs), "epochs_total": sum(r["epochs"] for r in rows),
-            "epochs_shared": len(needed), "epochs_to_train": len(needed - stored), "rows": rows}
+            "epochs_shared": len(needed), "epochs_to_train": len(needed - covered), "rows": rows}
