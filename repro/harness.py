@@ -49,6 +49,9 @@ def claim(claim_id: str, *, paper: str, statement: str, paper_value: str = ""):
             except (RunFailed, DataNotFound) as err:
                 h.record_error(str(err))
                 pytest.fail(f"error: {err}", pytrace=False)
+            except Exception as err:  # a crash: record the verdict, keep the traceback
+                h.record_error(f"{type(err).__name__}: {err}")
+                raise
 
         return wrapper
 

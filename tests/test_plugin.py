@@ -112,3 +112,19 @@ def test_nodata(harness):
     res.stdout.fnmatch_lines([f"*error: no cifar10 data in {empty}*"])
     out = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())
     assert out["verdicts"][0]["outcome"] == "error"
+
+
+def test_a_crashing_claim_gets_an_error_verdict(project, tmp_path):
+    project.makepyfile(test_crash='''
+from repro.harness import claim
+
+@claim("demo/crash", paper="Demo", statement="x")
+def test_crash(harness):
+    raise ZeroDivisionError("boom")
+''')
+    res = run(project, "--store", str(tmp_path / "s"), "--report", str(tmp_path / "r"))
+    res.assert_outcomes(failed=1)
+    res.stdout.fnmatch_lines(["*ZeroDivisionError*"])
+    out = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())
+    assert out["verdicts"][0]["outcome"] == "error"
+    assert out["verdicts"][0]["notes"] == ["ZeroDivisionError: boom"]
