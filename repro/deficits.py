@@ -53,8 +53,12 @@ def class_permutation(seed: int, num_classes: int) -> torch.Tensor:
 
 
 def label_permutation(perm: torch.Tensor) -> Deficit:
+    on_device: dict[torch.device, torch.Tensor] = {}  # one copy per device, not one per batch
+
     def apply(x: torch.Tensor, y: torch.Tensor, generator=None):
-        return x, perm.to(y.device)[y]
+        if y.device not in on_device:
+            on_device[y.device] = perm.to(y.device)
+        return x, on_device[y.device][y]
 
     return apply
 
