@@ -24,7 +24,3 @@ def random_crop_flip(x: torch.Tensor, pad: int, generator: torch.Generator) -> t
     out = padded.permute(0, 2, 3, 1)[batch, rows[:, :, None], cols[:, None, :]]  # [n, h, w, c]
     return out.permute(0, 3, 1, 2)
 
-
-def normalise(x: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
-    """(x - mean) / std per channel, as one fused multiply-add."""
-    return torch.addcmul((-mean / std)[None, :, None, None], x, (1 / std)[None, :, None, None])

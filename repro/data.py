@@ -40,6 +40,13 @@ class Dataset:
     num_classes: int
     source: str
 
+    @functools.cached_property
+    def input_affine(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(shift, scale), [1, C, 1, 1] each: uint8 pixels p -> network input p * scale + shift,
+        the per-channel normalisation. Computed once, not once per batch."""
+        mean, std = self.mean * 255, self.std * 255
+        return (-mean / std)[None, :, None, None], (1 / std)[None, :, None, None]
+
 
 def default_data_dir() -> Path:
     env = os.environ.get("REPRO_DATA_DIR")

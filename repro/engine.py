@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .augment import normalise, random_crop_flip
+from .augment import random_crop_flip
 from .config import ENGINE_VERSION, RunSpec
 from .data import Dataset, load_dataset
 from .deficits import make_deficit
@@ -208,8 +208,9 @@ def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device) ->
 
 
 def to_input(x: torch.Tensor, data: Dataset, channels_last: bool) -> torch.Tensor:
-    """uint8 images -> normalised float network input, in one pass."""
-    x = normalise(x.float(), data.mean * 255, data.std * 255)
+    """uint8 images -> normalised float network input, in one fused multiply-add."""
+    shift, scale = data.input_affine
+    x = torch.addcmul(shift, x.float(), scale)
     return x.contiguous(memory_format=torch.channels_last) if channels_last else x
 
 

@@ -52,4 +52,7 @@ def assign_gpu(value: str | None) -> str:
 def _physical_count() -> int:
     import torch
 
+    # Counts through NVML without initialising CUDA, so CUDA_VISIBLE_DEVICES set afterwards
+    # still takes effect. (Where NVML is missing torch falls back to the CUDA runtime; then set
+    # CUDA_VISIBLE_DEVICES yourself and pass --gpus with indices into it.)
     return torch.cuda.device_count()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-WORDS = {"pass": "replicated", "fail": "NOT replicated", "error": "error", "planned": "planned"}
+WORDS = {"pass": "replicated", "fail": "NOT replicated", "error": "error"}
 
 
 def environment() -> dict:

@@ -4,9 +4,6 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-OUTCOMES = ("pass", "fail", "error", "planned")
-
-
 @dataclass(frozen=True)
 class Check:
     """One comparison of a statistic with its bound."""
@@ -43,13 +40,6 @@ class Verdict:
 
     def to_json(self) -> dict:
         return _clean(asdict(self))
-
-    @classmethod
-    def from_json(cls, d: dict) -> "Verdict":
-        d = dict(d)
-        d["checks"] = [Check(**{**c, "ci": tuple(c["ci"]) if c.get("ci") else None})
-                       for c in d.get("checks", [])]
-        return cls(**d)
 
 
 def outcome_of(checks: list[Check]) -> str:
