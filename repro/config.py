@@ -18,6 +18,11 @@ DATASETS = ("cifar10", "mnist")
 MODELS = ("allcnn", "conv3", "fc", "resnet18")
 DEFICITS = ("blur", "vflip", "label_permutation", "noise", "clean")
 LR_SCHEDULES = ("exponential", "constant", "restart")
+FISHER_ESTIMATORS = ("exact", "sampled", "empirical")
+# Fields added after the first stored runs: left out of the key while at their default, so that
+# adding them did not rename (and retrain) any run.
+_KEY_OPTIONAL = {"fisher_at": (), "fisher_probe": 256, "fisher_estimator": "exact",
+                 "test_every": 1}
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,14 @@ class RunSpec:
       constant     lr throughout;
       restart      constant lr during deficit phases; when the last deficit ends, the exponential
                    schedule starts again from epoch 0, so every branch gets the baseline's own
-                   annealed schedule after removal.
+                   annealed schedule after removal. A restart run without any deficit phase is
+                   exponential, one made only of deficit phases is constant, and they are named so
+                   (that is how a restarted branch shares its prefix with constant-rate runs).
+
+    fisher_at: epochs after which the Fisher trace (repro.fisher, `fisher_estimator`, on a fixed
+    class-balanced probe of `fisher_probe` clean training images) is added to the metrics.
+    test_every: the test set is evaluated after every `test_every`-th epoch (0: never between),
+    and always at phase boundaries; it does not change training.
     """
 
     dataset: str
@@ -61,6 +73,10 @@ class RunSpec:
     weight_decay: float = 5e-4
     batch_size: int = 128
     augment: bool = True
+    fisher_at: tuple[int, ...] = ()
+    fisher_probe: int = 256
+    fisher_estimator: str = "exact"
+    test_every: int = 1
 
     def __post_init__(self):
         if self.dataset not in DATASETS:
@@ -72,6 +88,12 @@ class RunSpec:
                 f"unknown lr_schedule {self.lr_schedule!r}; known: {', '.join(LR_SCHEDULES)}"
             )
         phases = tuple(p if isinstance(p, Phase) else Phase(*p) for p in self.phases)
+        if self.lr_schedule == "restart":
+            marked = [p.deficit is not None for p in phases if p.epochs > 0]
+            if not any(marked):
+                object.__setattr__(self, "lr_schedule", "exponential")
+            elif all(marked):
+                object.__setattr__(self, "lr_schedule", "constant")
         if self.lr_schedule != "restart":
             # A "clean" deficit only marks a switch for the restarted schedule; elsewhere it is
             # the same computation as clean training and must share its name (and its results).
@@ -82,6 +104,15 @@ class RunSpec:
             raise ValueError("a run needs at least one epoch of training")
         if self.batch_size <= 0 or self.lr <= 0 or (self.depth is not None and self.depth <= 0):
             raise ValueError("batch_size, lr and depth must be positive")
+        fisher_at = tuple(sorted(set(self.fisher_at)))
+        if fisher_at and not 1 <= fisher_at[0] <= fisher_at[-1] <= self.total_epochs:
+            raise ValueError(f"fisher_at {fisher_at} must lie within epochs 1..{self.total_epochs}")
+        object.__setattr__(self, "fisher_at", fisher_at)
+        if self.fisher_estimator not in FISHER_ESTIMATORS:
+            raise ValueError(f"unknown fisher_estimator {self.fisher_estimator!r}; known: "
+                             f"{', '.join(FISHER_ESTIMATORS)}")
+        if self.fisher_probe <= 0 or self.test_every < 0:
+            raise ValueError("fisher_probe must be positive and test_every non-negative")
 
     @property
     def total_epochs(self) -> int:
@@ -131,13 +162,18 @@ class RunSpec:
                 break
             kept.append(Phase(min(p.epochs, left), p.deficit))
             left -= kept[-1].epochs
-        return dataclasses.replace(self, phases=tuple(kept))
+        return dataclasses.replace(self, phases=tuple(kept),
+                                   fisher_at=tuple(e for e in self.fisher_at if e <= epochs))
 
     def canonical(self) -> dict:
         """The spec as plain data, in the form that defines its identity."""
         d = dataclasses.asdict(self)
         d["phases"] = [[p.epochs, p.deficit] for p in self.phases]
         d["width"] = list(self.width)
+        d["fisher_at"] = list(self.fisher_at)
+        for name, default in _KEY_OPTIONAL.items():
+            if getattr(self, name) == default:
+                del d[name]
         return d
 
     def key(self, device_kind: str = "cpu") -> str:

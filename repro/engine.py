@@ -19,6 +19,7 @@ from .augment import random_crop_flip
 from .config import ENGINE_VERSION, RunSpec
 from .data import Dataset, load_dataset
 from .deficits import make_deficit
+from .fisher import FISHER_SEED, fisher_trace, probe_indices
 from .models import build_model, is_convolutional
 from .store import RunStore
 
@@ -199,12 +200,43 @@ def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device) ->
     train_loss = loss_sum.item() / n
     if not math.isfinite(train_loss):
         raise RunDiverged(f"training loss became {train_loss} in epoch {epoch + 1}")
-    test_loss, test_acc = evaluate(model, data, channels_last)
-    row = {"epoch": epoch + 1, "deficit": deficit_name, "lr": lr, "train_loss": train_loss,
+    done = epoch + 1
+    test_loss = test_acc = None
+    if (spec.test_every and done % spec.test_every == 0) or done in spec.boundaries:
+        test_loss, test_acc = evaluate(model, data, channels_last)
+    row = {"epoch": done, "deficit": deficit_name, "lr": lr, "train_loss": train_loss,
            "train_acc": correct.item() / n, "test_loss": test_loss, "test_acc": test_acc}
-    log.debug("%s epoch %d: %s", spec.label(), epoch + 1,
+    if done in spec.fisher_at:
+        row.update(measure_fisher(model, data, spec, done))
+    log.debug("%s epoch %d: %s", spec.label(), done,
              " ".join(f"{k}={v:.4g}" for k, v in row.items() if isinstance(v, float)))
     return row
+
+
+def measure_fisher(model, data: Dataset, spec: RunSpec, epoch: int, probe: int | None = None,
+                   estimator: str | None = None) -> dict:
+    """Fisher trace (total and per layer) on a fixed class-balanced probe of clean training
+    images (the spec's probe size and estimator unless given)."""
+    idx = probe_indices(data.train.y, probe or spec.fisher_probe, data.num_classes)
+    x = to_input(data.train.x[idx.to(data.train.x.device)], data, is_convolutional(spec.model))
+    y = data.train.y[idx.to(data.train.y.device)]
+    s = int(np.random.SeedSequence([spec.seed, epoch, FISHER_SEED]).generate_state(1)[0])
+    return fisher_trace(model, x, y, estimator=estimator or spec.fisher_estimator,
+                        generator=torch.Generator().manual_seed(s)).to_row()
+
+
+def load_model(spec: RunSpec, ctx: Context):
+    """The network stored for `spec` (a run or a stored prefix of one), in eval mode, with its
+    data; None when the store does not hold it."""
+    device = torch.device(ctx.device)
+    stored = ctx.store.load(spec.key(ctx.device_kind), map_location=device)
+    if stored is None or stored[0]["status"] != "ok":
+        return None
+    data = load_dataset(spec.dataset, ctx.data_dir, train_size=spec.train_size,
+                        resolution=spec.resolution, device=device, download=ctx.download)
+    model, opt = _build(spec, data, device)
+    _restore(model, opt, stored)
+    return model.eval(), data
 
 
 def to_input(x: torch.Tensor, data: Dataset, channels_last: bool) -> torch.Tensor:

@@ -66,3 +66,36 @@ def test_bad_specs_are_refused_with_a_clear_message(kw, match):
     args = dict(dataset="cifar10", model="conv3", phases=((3, None),), seed=0) | kw
     with pytest.raises(ValueError, match=match):
         RunSpec(**args)
+
+
+def test_restart_without_deficit_is_exponential_and_with_only_deficits_constant():
+    restart = dict(lr_schedule="restart")
+    assert spec([(6, None)], **restart).key() == spec([(6, None)]).key()
+    assert spec([(4, "clean")], **restart).key() == spec([(4, None)], lr_schedule="constant").key()
+    assert (spec([(4, "blur")], **restart).key()
+            == spec([(4, "blur")], lr_schedule="constant").key())
+    # so a restarted branch shares its deficit phase with the constant-rate runs
+    full = spec([(4, "blur"), (3, None)], **restart)
+    assert full.lr_schedule == "restart"
+    assert full.truncate(4).key() == spec([(4, "blur"), (3, None)],
+                                          lr_schedule="constant").truncate(4).key()
+    assert [full.truncate(e).lr_at(e - 1) for e in range(1, 8)] == [full.lr_at(e)
+                                                                    for e in range(7)]
+
+
+def test_fields_added_later_leave_old_keys_unchanged_at_their_defaults():
+    s = spec([(3, None)])
+    assert "fisher_at" not in s.canonical() and "test_every" not in s.canonical()
+    assert spec([(3, None)], fisher_at=(1, 3)).key() != s.key()
+    assert spec([(3, None)], test_every=0).key() != s.key()
+
+
+def test_fisher_epochs_are_checked_and_truncated_with_the_run():
+    s = spec([(2, "blur"), (3, None)], fisher_at=(5, 1, 3))
+    assert s.fisher_at == (1, 3, 5)
+    assert s.truncate(3).fisher_at == (1, 3)
+    for bad in ((0,), (6,)):
+        with pytest.raises(ValueError, match="fisher_at"):
+            spec([(5, None)], fisher_at=bad)
+    with pytest.raises(ValueError, match="fisher_estimator"):
+        spec([(5, None)], fisher_estimator="diagonal")
