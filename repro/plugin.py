@@ -120,7 +120,7 @@ class ReportWriter:
         tr = terminalreporter
         if self.plans:
             tr.section("repro plan (dry run)")
-            total = shared = todo = 0
+            total, keys, todo = 0, set(), set()
             for p in self.plans.values():
                 tr.write_line(f"{p['claim']}: {p['runs']} runs, {p['epochs_total']} epochs as "
                               f"written, {p['epochs_shared']} with shared prefixes, "
@@ -128,10 +128,10 @@ class ReportWriter:
                 for r in p["rows"]:
                     tr.write_line(f"    {r['run']}: {r['epochs']} epochs")
                 total += p["epochs_total"]
-                shared += p["epochs_shared"]
-                todo += p["epochs_to_train"]
-            tr.write_line(f"all claims: {total} epochs as written, {shared} with shared "
-                          f"prefixes within each claim, {todo} to train")
+                keys.update(p["keys"])
+                todo.update(p["keys_to_train"])
+            tr.write_line(f"all claims: {total} epochs as written, {len(keys)} with shared "
+                          f"prefixes (within and across claims), {len(todo)} to train")
         if self.verdicts:
             tr.section("repro verdicts")
             for v in self.verdicts.values():

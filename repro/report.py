@@ -13,6 +13,13 @@ from tabulate import tabulate
 WORDS = {"pass": "replicated", "fail": "NOT replicated", "error": "error"}
 
 
+def verdict_word(v: dict) -> str:
+    word = WORDS[v["outcome"]]
+    if v.get("expected_failure"):
+        return word + (" (expected)" if v["outcome"] == "fail" else " (expected not to)")
+    return word
+
+
 def environment() -> dict:
     import torch
 
@@ -59,7 +66,7 @@ def markdown(results: dict) -> str:
         c = v["checks"][0] if v["checks"] else None
         rows.append([v["claim"], v["paper_value"], fmt(c["measured"]) if c else "",
                      fmt_ci(c["ci"]) if c else "", c["bound"] if c else "",
-                     WORDS[v["outcome"]], len(v["seeds"]),
+                     verdict_word(v), len(v["seeds"]),
                      f"{v['epochs_trained']} / {v['epochs_reused']}", f"{v['seconds']:.0f} s"])
     lines.append(tabulate(rows, headers=["claim", "paper", "measured", "95 % CI", "bound",
                                          "verdict", "seeds", "epochs trained / reused", "time"],
@@ -70,8 +77,11 @@ def markdown(results: dict) -> str:
 
 
 def claim_section(v: dict) -> list[str]:
-    out = ["", f"## {v['claim']}: {WORDS[v['outcome']]}", "",
+    out = ["", f"## {v['claim']}: {verdict_word(v)}", "",
            f"*{v['paper']}*: {v['statement']}", ""]
+    if v.get("expected_failure"):
+        out += [f"Expected not to replicate at this tier (strict xfail, decided before the run): "
+                f"{v['expected_failure']}", ""]
     if v["checks"]:
         rows = [[c["name"], fmt(c["measured"]), fmt_ci(c["ci"]), fmt(c["p_value"]),
                  fmt(c["effect_size"]), c["bound"], "yes" if c["passed"] else "**no**", c["n"],
@@ -124,6 +134,7 @@ def draw_figure(fig: dict, path: Path, title: str) -> None:
         ax.set_title(p.get("title", ""), fontsize=10)
         ax.set_xlabel(p.get("xlabel", ""))
         ax.set_ylabel(p.get("ylabel", ""))
+        ax.set_yscale(p.get("yscale", "linear"))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     f.suptitle(title, fontsize=11)

@@ -49,3 +49,41 @@ def mean_sd(values, axis=-1):
     v = np.asarray(values, float)
     sd = v.std(axis=axis, ddof=1) if v.shape[axis] > 1 else np.zeros(v.shape[:-1])
     return v.mean(axis=axis), sd
+
+
+def expect_paired_gain(higher, lower, *, at_least: float, reason: str, name: str,
+                       confidence: float = 0.95) -> Check:
+    """Mean of the same-seed differences higher - lower is at least `at_least` and above zero at
+    `confidence` (one-sided paired t-test; the interval is two-sided)."""
+    d = np.asarray(higher, float) - np.asarray(lower, float)
+    gain = float(d.mean())
+    bound = f">= {at_least:g}, p < {1 - confidence:g}"
+    if len(d) < 2:
+        return Check(name, gain, bound, False, reason + " (fewer than 2 seeds: no test possible)",
+                     n=len(d))
+    se = float(d.std(ddof=1) / np.sqrt(len(d)))
+    if se == 0.0:
+        p, ci = (0.0 if gain > 0 else 1.0), (gain, gain)
+    else:
+        p = float(stats.ttest_1samp(d, 0.0, alternative="greater").pvalue)
+        half = float(stats.t.ppf(0.5 + confidence / 2, len(d) - 1)) * se
+        ci = (gain - half, gain + half)
+    sd = d.std(ddof=1)
+    return Check(name, gain, bound, bool(gain >= at_least and p < 1 - confidence), reason, ci=ci,
+                 p_value=p, effect_size=float(gain / sd) if sd > 0 else None, n=len(d))
+
+
+def expect_at_most(values, *, at_most: float, reason: str, name: str,
+                   confidence: float = 0.95) -> Check:
+    """The mean of `values` (one per seed) is below `at_most` with confidence: its one-sided upper
+    confidence bound (t distribution) is at most `at_most`. Used for "no lasting effect"."""
+    v = np.asarray(values, float)
+    m = float(v.mean())
+    bound = f"upper {confidence:.0%} bound <= {at_most:g}"
+    if len(v) < 2:
+        return Check(name, m, bound, False, reason + " (fewer than 2 seeds: no test possible)",
+                     n=len(v))
+    se = float(v.std(ddof=1) / np.sqrt(len(v)))
+    upper = m + float(stats.t.ppf(confidence, len(v) - 1)) * se
+    half = float(stats.t.ppf(0.5 + confidence / 2, len(v) - 1)) * se
+    return Check(name, m, bound, bool(upper <= at_most), reason, ci=(m - half, m + half), n=len(v))

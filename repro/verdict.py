@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
+
 @dataclass(frozen=True)
 class Check:
     """One comparison of a statistic with its bound."""
@@ -37,6 +38,7 @@ class Verdict:
     epochs_reused: int = 0
     seconds: float = 0.0
     test_id: str = ""
+    expected_failure: str = ""  # why this claim is known not to replicate at this tier
 
     def to_json(self) -> dict:
         return _clean(asdict(self))

@@ -32,3 +32,21 @@ def test_trend_direction():
     assert not expect_decreasing(x, falling[::-1], reason="r").passed
     flat = np.random.default_rng(0).normal(55, 1, (4, 3))
     assert not expect_decreasing(x, flat, reason="r").passed
+
+
+def test_paired_gain_uses_the_pairing_and_its_bound():
+    from repro.stats import expect_paired_gain
+    lower = np.array([50.0, 60.0, 70.0])
+    assert expect_paired_gain(lower + [2.0, 2.2, 1.9], lower, at_least=1, reason="", name="g").passed
+    assert not expect_paired_gain(lower + [2.0, 2.2, 1.9], lower, at_least=3, reason="",
+                                  name="g").passed
+    assert not expect_paired_gain(lower + [3.0, -2.0, 1.0], lower, at_least=0, reason="",
+                                  name="g").passed
+    assert not expect_paired_gain([1.0], [0.0], at_least=0, reason="", name="g").passed
+
+
+def test_at_most_needs_the_upper_confidence_bound_below_the_bound():
+    from repro.stats import expect_at_most
+    assert expect_at_most([-1.0, -0.5, -1.5], at_most=1, reason="", name="d").passed
+    assert not expect_at_most([0.5, 0.9, 0.7], at_most=0.8, reason="", name="d").passed  # mean ok
+    assert not expect_at_most([-3.0, 4.0, -2.0], at_most=1, reason="", name="d").passed  # noisy
