@@ -1,0 +1,41 @@
+"""The schedule that keeps plasticity, shared by the claims that the learning-rate confound
+would otherwise decide (DESIGN.md sections 10-11, PROTOCOL.md).
+
+A branch trains `onset` clean epochs, then `deficit_epochs` under a deficit, at the constant
+initial rate, then `clean_epochs` clean epochs on the tier's annealed schedule restarted from its
+first epoch: every branch ends with the no-deficit baseline's own schedule, so a late removal is
+not a removal at a learning rate near zero. The matched control of a branch replaces its deficit
+with clean data (the same rates, the same number of steps).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from repro.config import RunSpec
+
+
+@dataclass(frozen=True)
+class Plastic:
+    deficit_epochs: int  # T of a deficit, and the length of a sensitivity window
+    clean_epochs: int  # N: annealed clean epochs after removal (the baseline's whole schedule)
+    onsets: tuple[int, ...]  # window onsets
+
+
+SETTINGS = {
+    # 1 smoke epoch = 10 paper epochs: a 40-epoch deficit, onsets 0/40/80 paper epochs; N = 12
+    # anneals the rate to 0.737**12 = 2.6 % of its start (the paper's 160 epochs reach 0.8 %);
+    # sized so that the smoke claims fit in minutes on 2 CPU cores.
+    "smoke": Plastic(deficit_epochs=4, clean_epochs=12, onsets=(0, 4, 8)),
+    "paper": Plastic(deficit_epochs=40, clean_epochs=160, onsets=(0, 20, 40, 80, 120)),
+}
+
+
+def branch(harness, deficit: str, seed: int, onset: int = 0, **overrides) -> RunSpec:
+    s = SETTINGS[harness.tier.name]
+    return harness.spec([(onset, "clean"), (s.deficit_epochs, deficit), (s.clean_epochs, None)],
+                        seed, lr_schedule="restart", **overrides)
+
+
+def baseline(harness, seed: int, **overrides) -> RunSpec:
+    """No deficit: the annealed schedule alone, N epochs."""
+    return harness.spec([(SETTINGS[harness.tier.name].clean_epochs, None)], seed, **overrides)

@@ -1,0 +1,42 @@
+"""Control for every deficit claim: switching from clean data to clean data costs nothing.
+
+The deficit claims compare a network trained T epochs under a deficit with one trained without.
+Under the schedule that keeps plasticity (claims/_plastic.py) the deficit phase runs at a constant
+rate and the annealed schedule restarts at removal; a branch whose "deficit" is clean data tests
+that this switch itself (and the extra epochs it brings) does no harm, so any damage a deficit
+branch shows comes from the deficit.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from claims import _plastic
+from claims.test_high_level_deficits import EQUIVALENCE, EQUIVALENCE_REASON
+from repro.harness import claim
+from repro.stats import expect_at_most, mean_sd
+
+
+def judge(none, clean_switch):
+    return [expect_at_most(np.asarray(none) - np.asarray(clean_switch), at_most=EQUIVALENCE,
+                           name="clean switch: final drop vs no deficit (points)",
+                           reason=EQUIVALENCE_REASON)]
+
+
+@claim("achille2019/clean-switch-control", paper="Achille, Rovere, Soatto 2019 (control)",
+       statement="A 'deficit' of clean data, switched off at the removal epoch, leaves no drop "
+                 "against the no-deficit baseline.",
+       paper_value="no effect (a control)")
+def test_clean_switch_costs_nothing(harness):
+    s = _plastic.SETTINGS[harness.tier.name]
+    seeds = harness.seeds
+    specs = ([_plastic.baseline(harness, seed) for seed in seeds]
+             + [_plastic.branch(harness, "clean", seed) for seed in seeds])
+    acc = np.array([r.final("test_acc") * 100 for r in harness.runs(specs)])
+    none, switch = acc[: len(seeds)], acc[len(seeds):]
+    rows = []
+    for name, a in (("no deficit", none), (f"clean switch at T={s.deficit_epochs}", switch)):
+        m, sd = mean_sd(a)
+        rows.append({"run": name, "final test acc %": float(m), "sd": float(sd)})
+    harness.record(judge(none, switch), tables={"final accuracy": rows}, notes=[
+        f"Clean switch: {s.deficit_epochs} clean epochs at the constant initial rate, then the "
+        f"baseline's {s.clean_epochs}-epoch annealed schedule restarted."])

@@ -1,0 +1,57 @@
+"""Achille, Rovere, Soatto 2019, Sect. 2: deeper networks show a more pronounced critical period.
+
+The same blur sweep point (T blurred epochs, then N clean, the paper's annealed schedule) on a
+shallower and a deeper network of the same family; the drop against no deficit, per seed, must be
+larger for the deeper one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from repro.harness import claim
+from repro.stats import expect_paired_gain, mean_sd
+
+
+@dataclass(frozen=True)
+class Depths:
+    remove_at: int  # T
+    clean_epochs: int  # N
+    nets: tuple[tuple[str, dict], ...]  # (label, RunSpec overrides), shallow first
+
+
+SETTINGS = {
+    # conv3 with its last stage removed (2 conv layers) against conv3 (3), T = 80 paper epochs
+    "smoke": Depths(8, 16, (("2 conv layers", {"width": (16, 32)}), ("3 conv layers", {}))),
+    # All-CNN with 1 and 2 convolutions per stage (5 and 7 conv layers before the classifier)
+    "paper": Depths(80, 160, (("All-CNN depth 1", {"depth": 1}), ("All-CNN depth 2", {}))),
+}
+MIN_GAIN = 1.0
+REASON = ("the deeper net's drop must exceed the shallower net's, same seeds (one-sided paired "
+          "t-test, 95 %), by at least 1 point, a tenth of the paper's blur drop")
+
+
+def judge(drop_shallow, drop_deep):
+    return [expect_paired_gain(drop_deep, drop_shallow, at_least=MIN_GAIN,
+                               name="deeper drop - shallower drop (points)", reason=REASON)]
+
+
+@claim("achille2019/deeper-more-sensitive", paper="Achille, Rovere, Soatto 2019, Sect. 2",
+       statement="Under the same blur deficit a deeper network loses more final accuracy.",
+       paper_value="more pronounced for deeper nets [text]")
+def test_deeper_networks_suffer_more(harness):
+    s = SETTINGS[harness.tier.name]
+    seeds = harness.seeds
+    specs = [harness.spec(phases, seed, **over) for _, over in s.nets
+             for phases in ([(s.clean_epochs, None)], [(s.remove_at, "blur"),
+                                                       (s.clean_epochs, None)])
+             for seed in seeds]
+    acc = np.array([r.final("test_acc") * 100 for r in harness.runs(specs)])
+    acc = acc.reshape(len(s.nets), 2, len(seeds))
+    drops = acc[:, 0] - acc[:, 1]
+    rows = [{"net": label, "no deficit %": float(a[0].mean()), f"blur T={s.remove_at} %":
+             float(a[1].mean()), "drop (points)": float(mean_sd(d)[0]), "sd": float(mean_sd(d)[1])}
+            for (label, _), a, d in zip(s.nets, acc, drops)]
+    harness.record(judge(drops[0], drops[-1]), tables={"drop by depth": rows}, notes=[
+        f"Paper's annealed schedule; T={s.remove_at}, N={s.clean_epochs} epochs of this tier."])

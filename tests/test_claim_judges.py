@@ -1,0 +1,113 @@
+"""Every claim check can fail: each judge gets data that satisfies its claim (and passes) and data
+that violates it in one way at a time (and fails)."""
+import numpy as np
+import pytest
+
+from claims import test_clean_switch_control as clean_switch
+from claims import test_constant_lr as constant_lr
+from claims import test_depth as depth
+from claims import test_fisher_trace as fisher
+from claims import test_high_level_deficits as high_level
+from claims import test_layerwise_fisher as layerwise
+from claims import test_sensitivity_window as window
+from repro.verdict import outcome_of
+
+BASE = np.array([55.0, 56.0, 54.5])
+WOBBLE = np.array([0.3, -0.2, 0.1])
+
+
+def high_level_acc(**change):
+    acc = {"none": BASE, "blur": BASE - 2 + WOBBLE, "vflip": BASE + 2 - WOBBLE,
+           "label_permutation": BASE + 0.5 + WOBBLE, "noise": BASE - 0.5 - WOBBLE}
+    for k, v in change.items():
+        acc[k] = BASE + v + WOBBLE
+    return acc
+
+
+def test_high_level_judge_passes_the_claim():
+    assert outcome_of(high_level.judge(high_level_acc())) == "pass"
+
+
+@pytest.mark.parametrize("change", [
+    {"vflip": -2.0},  # flip no better than blur: nothing specific to blur
+    {"vflip": -4.0, "blur": -6.0},  # flip itself permanent
+    {"label_permutation": -5.0},  # permutation permanent
+    {"noise": -4.0},  # noise worse than blur
+])
+def test_high_level_judge_fails_violations(change):
+    assert outcome_of(high_level.judge(high_level_acc(**change))) == "fail"
+
+
+def test_clean_switch_judge():
+    assert outcome_of(clean_switch.judge(BASE, BASE + 1 + WOBBLE)) == "pass"
+    assert outcome_of(clean_switch.judge(BASE, BASE - 3 + WOBBLE)) == "fail"
+
+
+ONSETS = (0, 4, 8)
+
+
+def test_window_judges_pass_the_paper_curve():
+    damage = np.array([[4.0, 4.5, 3.8], [1.0, 0.6, 0.8], [0.1, -0.2, 0.0]])
+    assert outcome_of(window.judge_peak(ONSETS, damage)) == "pass"
+    assert outcome_of(window.judge_late(damage)) == "pass"
+
+
+@pytest.mark.parametrize("damage", [
+    [[0.5, 0.2, 0.4], [1.0, 1.5, 0.8], [4.0, 4.4, 3.9]],  # peaks late
+    [[0.2, -0.3, 0.1], [0.0, 0.1, -0.1], [0.0, 0.0, 0.1]],  # no damage anywhere
+    [[4.0, -3.0, 3.0], [0.0, 0.1, -0.1], [0.0, 0.0, 0.1]],  # early damage within noise
+])
+def test_window_peak_judge_fails_violations(damage):
+    assert outcome_of(window.judge_peak(ONSETS, np.array(damage))) == "fail"
+
+
+def test_window_late_judge_fails_when_late_windows_hurt():
+    damage = np.array([[4.0, 4.5, 3.8], [3.0, 2.6, 2.8], [2.4, 2.0, 2.6]])
+    assert outcome_of(window.judge_late(damage)) == "fail"
+
+
+def test_constant_lr_judge():
+    assert outcome_of(constant_lr.judge(BASE, BASE - 5 + WOBBLE)) == "pass"
+    assert outcome_of(constant_lr.judge(BASE, BASE - 0.2 + WOBBLE)) == "fail"
+
+
+def test_depth_judge():
+    shallow = np.array([2.0, 2.5, 1.8])
+    assert outcome_of(depth.judge(shallow, shallow + 3 + WOBBLE)) == "pass"
+    assert outcome_of(depth.judge(shallow, shallow - 1 + WOBBLE)) == "fail"  # shallow worse
+    assert outcome_of(depth.judge(shallow, shallow + 0.2 + WOBBLE)) == "fail"  # same
+
+
+EPOCHS = (1, 2, 4, 6, 8, 10)
+
+
+def test_fisher_judge_passes_a_rise_then_fall():
+    traces = np.array([[1, 50, 400, 90, 30, 10], [2, 80, 500, 60, 20, 8], [1, 40, 300, 70, 25, 9]])
+    assert outcome_of(fisher.judge(EPOCHS, traces, 10)) == "pass"
+
+
+@pytest.mark.parametrize("traces", [
+    [[1, 50, 100, 200, 300, 400], [2, 60, 120, 220, 330, 500], [1, 40, 90, 150, 260, 380]],  # rise
+    [[1, 2, 3, 4, 50, 10], [1, 2, 3, 5, 40, 8], [1, 2, 3, 4, 60, 9]],  # peaks late
+    [[100, 120, 110, 90, 80, 70], [90, 110, 100, 95, 70, 60], [95, 105, 99, 80, 70, 65]],  # flat
+])
+def test_fisher_judge_fails_violations(traces):
+    assert outcome_of(fisher.judge(EPOCHS, np.array(traces, float), 10)) == "fail"
+
+
+def test_layerwise_judge():
+    clean = np.array([0.30, 0.32, 0.28])
+    assert outcome_of(layerwise.judge(clean, clean + 0.2 + WOBBLE / 10,
+                                      clean + 0.15 + WOBBLE / 10)) == "pass"
+    assert outcome_of(layerwise.judge(clean, clean + 0.2, clean + 0.01 + WOBBLE / 100)) == "fail"
+    assert outcome_of(layerwise.judge(clean, clean - 0.1, clean - 0.1 + WOBBLE / 100)) == "fail"
+
+
+def test_top_share_counts_the_upper_half_of_the_weight_layers():
+    from torch import nn
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Conv2d(4, 4, 3),
+                        nn.BatchNorm2d(4), nn.Flatten(), nn.Linear(4, 2))
+    groups = layerwise.layer_groups(net)
+    assert groups == [["0", "1"], ["2", "3"], ["5"]]
+    layers = {"0": 1.0, "1": 1.0, "2": 1.0, "3": 1.0, "5": 4.0}
+    assert layerwise.top_share(layers, groups) == pytest.approx(6 / 8)
