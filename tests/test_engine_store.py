@@ -110,3 +110,28 @@ def test_a_run_whose_prefix_diverged_is_diverged_without_training(ctx):
     assert get_run(short, ctx).status == "diverged"
     longer = get_run(tiny([(3, None), (2, "blur")], lr=1e6, momentum=0.0), ctx)
     assert longer.status == "diverged" and longer.epochs_trained == 0
+
+
+def test_recording_fisher_or_skipping_test_evaluation_changes_no_training_number(ctx, tmp_path):
+    spec = tiny([(2, "blur"), (2, None)])
+    plain = get_run(spec, ctx).metrics
+    probed = get_run(tiny([(2, "blur"), (2, None)], fisher_at=(1, 3), fisher_probe=20,
+                          test_every=0), fresh(ctx, tmp_path, "probed")).metrics
+    train_keys = ("train_loss", "train_acc", "lr", "deficit")
+    assert [[m[k] for k in train_keys] for m in probed] == [[m[k] for k in train_keys]
+                                                           for m in plain]
+    assert [("fisher" in m) for m in probed] == [True, False, True, False]
+    assert probed[0]["fisher"] > 0 and set(probed[0]["fisher_layers"]) >= {"net.0", "net.4"}
+    # the test set only at phase boundaries (epochs 2 and 4), with the same numbers
+    assert [m["test_acc"] is not None for m in probed] == [False, True, False, True]
+    assert probed[3]["test_acc"] == plain[3]["test_acc"]
+
+
+def test_fisher_of_a_stored_network_equals_the_one_recorded_in_training(ctx):
+    from repro.engine import load_model, measure_fisher
+    spec = tiny([(3, None)], fisher_at=(3,), fisher_probe=20)
+    recorded = get_run(spec, ctx).metrics[-1]
+    model, data = load_model(spec, ctx)
+    again = measure_fisher(model, data, spec, 3)
+    assert again["fisher"] == pytest.approx(recorded["fisher"], rel=1e-6)
+    assert load_model(tiny([(5, None)]), ctx) is None

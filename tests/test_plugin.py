@@ -128,3 +128,34 @@ def test_crash(harness):
     out = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())
     assert out["verdicts"][0]["outcome"] == "error"
     assert out["verdicts"][0]["notes"] == ["ZeroDivisionError: boom"]
+
+
+EXPECTED = '''
+from repro.harness import claim
+from repro.stats import expect_drop
+
+@claim("demo/known-miss", paper="Demo", statement="A drops below B.")
+def test_known_miss(harness):
+    harness.expect_failure_at({"smoke": "measured: no drop at this scale"})
+    harness.record([expect_drop([50, 51, 49], [50, 51, 49], at_least=5, reason="demo")])
+
+@claim("demo/surprise", paper="Demo", statement="A drops below B.")
+def test_surprise(harness):
+    harness.expect_failure_at({"smoke": "measured: no drop at this scale"})
+    harness.record([expect_drop([60, 61, 59], [50, 51, 49], at_least=5, reason="demo")])
+
+@claim("demo/other-tier", paper="Demo", statement="A drops below B.")
+def test_other_tier(harness):
+    harness.expect_failure_at({"paper": "not at the paper tier"})
+    harness.record([expect_drop([60, 61, 59], [50, 51, 49], at_least=5, reason="demo")])
+'''
+
+
+def test_expected_failures_are_strict_and_reported(project, tmp_path):
+    project.makepyfile(test_expected=EXPECTED)
+    res = run(project, "--store", str(tmp_path / "s"), "--report", str(tmp_path / "r"))
+    # the known miss is an xfail; an unexpected pass fails the run (strict); other tiers unaffected
+    res.assert_outcomes(xfailed=1, failed=1, passed=1)
+    md = (tmp_path / "r" / "smoke" / "REPORT.md").read_text()
+    assert "NOT replicated (expected)" in md and "measured: no drop at this scale" in md
+    assert "replicated (expected not to)" in md
