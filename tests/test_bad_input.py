@@ -143,7 +143,7 @@ def test_two_datasets(harness):
 
 
 def test_a_missing_dataset_is_an_error_before_any_run_is_trained(pytester, tmp_path, fake_data):
-    pytester.makepyfile(test_data=MISSING_MNIST)
+    pytester.makepyfile(test_two_datasets=MISSING_MNIST)
     res = pytester.runpytest("-p", "repro.plugin", "--data-dir", str(fake_data),
                              "--store", str(tmp_path / "s"), "--report", str(tmp_path / "r"))
     res.assert_outcomes(failed=1)
