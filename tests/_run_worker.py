@@ -119,6 +119,15 @@ def _install_hooks(job: dict) -> None:
         return row
 
     repro.engine.train_epoch = logged_epoch
+    if job.get("step_sleep"):  # stretches every epoch evenly, for kills at random moments
+        sgd_step = torch.optim.SGD.step
+
+        def slow_step(*a, **kw):
+            out = sgd_step(*a, **kw)
+            time.sleep(job["step_sleep"])
+            return out
+
+        torch.optim.SGD.step = slow_step
     count = [0]
 
     def counted(fn, n, before):

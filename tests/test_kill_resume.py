@@ -84,11 +84,12 @@ def test_kills_at_several_points_of_one_run(uninterrupted, module_fake_data, tmp
 
 
 def test_kills_at_random_moments(uninterrupted, module_fake_data, tmp_path):
-    """Kills at moments nobody chose (seeded delays): the run still ends with the same numbers."""
+    """Kills at moments nobody chose (seeded delays): the run still ends with the same numbers.
+    Each of its 25 steps takes 20 ms more, so a run lasts longer than the first delay."""
     rng, kills = random.Random(6), 0
-    for i in range(6):
-        proc = worker.start(job(tmp_path, module_fake_data, f"try{i}"))
-        time.sleep(rng.uniform(0.05, 0.4))
+    for i in range(8):
+        proc = worker.start(job(tmp_path, module_fake_data, f"try{i}", step_sleep=0.02))
+        time.sleep(rng.uniform(0.05, 0.45))
         if proc.is_alive():
             worker.kill(proc)
             kills += 1
