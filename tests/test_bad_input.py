@@ -1,4 +1,6 @@
 """Bad input gets a clear message before any training: in specs, tiers, options and data.
+Epochs beyond a run's schedule: a Fisher measurement or a stored prefix past its end (a deficit
+window cannot pass the end: a run is its phases, so the window makes the run longer).
 
 (Unknown datasets, models, deficits and schedules in a bare RunSpec: test_config.py; --gpus
 without a GPU, an unwritable store and an empty data directory: test_plugin.py.)
@@ -7,7 +9,7 @@ import json
 
 import pytest
 
-from repro.config import Phase, RunSpec, deficit_window
+from repro.config import Phase, RunSpec
 from repro.tiers import Tier
 
 pytest_plugins = ["pytester"]
@@ -25,17 +27,17 @@ def test_phase_epochs_must_be_a_non_negative_integer(epochs):
         Phase(epochs, "blur")
 
 
-def test_a_deficit_window_is_phases_of_the_run():
-    assert deficit_window("blur", 4, 5, 25) == (Phase(4), Phase(5, "blur"), Phase(16))
-    assert deficit_window("blur", 20, 5, 25)[-1] == Phase(0)  # ends with the run
+@pytest.mark.parametrize("fisher_at", [(0,), (2, 6)])
+def test_a_fisher_epoch_beyond_the_run_is_refused(fisher_at):
+    with pytest.raises(ValueError, match=r"fisher_at .* must lie within epochs 1\.\.5"):
+        RunSpec(dataset="cifar10", model="conv3", phases=((2, "blur"), (3, None)), seed=0,
+                fisher_at=fisher_at)
 
 
-@pytest.mark.parametrize("onset, length, total", [(21, 5, 25), (0, 30, 25), (-1, 5, 25),
-                                                  (3, 0, 25)])
-def test_a_window_beyond_the_run_is_refused(onset, length, total):
-    with pytest.raises(ValueError, match=f"window of {length} epochs at onset {onset} does not "
-                                         f"fit in a run of {total} epochs"):
-        deficit_window("blur", onset, length, total)
+def test_a_prefix_beyond_the_run_is_refused():
+    s = RunSpec(dataset="cifar10", model="conv3", phases=((2, "blur"), (3, None)), seed=0)
+    with pytest.raises(ValueError, match="cannot truncate a 5-epoch run to 6"):
+        s.truncate(6)
 
 
 def test_a_tier_without_seeds_is_refused():
@@ -60,7 +62,6 @@ def test_bad_options_are_usage_errors_that_say_what_is_wrong(pytester, tmp_path,
 TINY = 'dict(train_size=100, resolution=None, width=(4, 8), batch_size=50)'
 
 BAD_CLAIMS = f'''
-from repro.config import deficit_window
 from repro.harness import claim
 
 TINY = {TINY}
@@ -88,9 +89,13 @@ def test_zero_epochs(harness):
 def test_negative_epochs(harness):
     claim_runs(harness, [(-2, "blur"), (4, None)])
 
-@claim("bad/window", paper="Demo", statement="x")
-def test_window(harness):
-    claim_runs(harness, deficit_window("blur", 3, 2, 4))
+@claim("bad/fisher-epoch", paper="Demo", statement="x")
+def test_fisher_epoch(harness):
+    claim_runs(harness, [(2, "blur"), (2, None)], fisher_at=(2, 5))
+
+@claim("bad/checkpoint", paper="Demo", statement="x")
+def test_checkpoint(harness):
+    harness.model_at(harness.spec([(2, "blur"), (2, None)], 0, **TINY).truncate(6))
 
 @claim("bad/seed", paper="Demo", statement="x")
 def test_seed(harness):
@@ -104,8 +109,8 @@ EXPECTED = {
                    "noise, clean",
     "bad/zero-epochs": "ValueError: a run needs at least one epoch of training",
     "bad/negative-epochs": "ValueError: phase epochs must be a non-negative integer, got -2",
-    "bad/window": "ValueError: a blur window of 2 epochs at onset 3 does not fit in a run of 4 "
-                  "epochs: it needs 0 <= onset, 0 < length and onset + length <= total",
+    "bad/fisher-epoch": "ValueError: fisher_at (2, 5) must lie within epochs 1..4",
+    "bad/checkpoint": "ValueError: cannot truncate a 4-epoch run to 6",
     "bad/seed": "ValueError: seed must be a non-negative integer, got -1",
 }
 
