@@ -9,6 +9,12 @@ import json
 
 import pytest
 
+# Imported before any in-process pytester run, which unloads the modules imported during it:
+# torch's compiler (imported by the first optimizer) and torchvision register operators that
+# cannot be registered twice in one process.
+import torch._dynamo  # noqa: F401
+import torchvision  # noqa: F401
+
 from repro.config import Phase, RunSpec
 from repro.tiers import Tier
 

@@ -3,6 +3,12 @@ claims that need it get verdict "error" with that reason, while the rest of the 
 import json
 import re
 
+# Imported before any in-process pytester run, which unloads the modules imported during it:
+# torch's compiler (imported by the first optimizer) and torchvision register operators that
+# cannot be registered twice in one process.
+import torch._dynamo  # noqa: F401
+import torchvision  # noqa: F401
+
 pytest_plugins = ["pytester"]
 
 CLAIMS = '''
