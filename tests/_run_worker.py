@@ -17,6 +17,7 @@ import json
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -92,6 +93,26 @@ def child(job: dict) -> None:
     tmp = Path(job["result"] + ".tmp")
     tmp.write_text(json.dumps(out))
     tmp.replace(job["result"])
+
+
+def pytest_session(job: dict) -> None:
+    """`pytest <job["args"]>` in `job["cwd"]`, with the same hooks; output to `job["output"]`."""
+    import pytest
+    import torch
+
+    torch.set_num_threads(1)
+    _install_hooks(job)
+    os.chdir(job["cwd"])
+    out = os.open(job["output"], os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    sys.exit(int(pytest.main(job["args"])))
+
+
+def start_pytest(job: dict) -> multiprocessing.Process:
+    p = forkserver().Process(target=pytest_session, args=(job,), daemon=True)
+    p.start()
+    return p
 
 
 def _install_hooks(job: dict) -> None:

@@ -5,6 +5,7 @@ The runs are real processes (tests/_run_worker.py) training 5 epochs of 5 steps 
 with a checkpoint every epoch. A process stops at a chosen point, the test kills it there with
 SIGKILL, and a new process finishes the run from what the store holds.
 """
+import json
 import random
 import time
 
@@ -41,7 +42,6 @@ def leftovers(tmp_path):
 # files written per checkpoint: payload, then record, so write 5 is the 3rd checkpoint's payload.
 KILLS = [
     (("save", 1), 1),  # right after the first checkpoint
-    (("save", 3), 3),  # after the checkpoint at the phase boundary and one more
     (("step", 3), 0),  # in the first epoch, before any checkpoint
     (("step", 13), 2),  # in the middle of epoch 3
     (("write", 5), 2),  # half of the 3rd checkpoint's payload written
@@ -100,3 +100,63 @@ def test_kills_at_random_moments(uninterrupted, module_fake_data, tmp_path):
     res = worker.finish(worker.start(job(tmp_path, module_fake_data, "last")),
                         tmp_path / "last.json")
     assert res["metrics"] == uninterrupted
+
+
+CLAIMS = '''
+from repro.harness import claim
+from repro.stats import expect_drop
+
+TINY = dict(train_size=100, resolution=None, width=(4, 8), batch_size=20)
+
+@claim("demo/blur", paper="Demo", statement="Blur for an epoch costs accuracy.")
+def test_blur(harness):
+    specs = [harness.spec([(t, "blur"), (2, None)], seed, **TINY)
+             for t in (0, 1) for seed in harness.seeds]
+    acc = [r.final("test_acc") for r in harness.runs(specs)]
+    harness.record([expect_drop(acc[:3], acc[3:], at_least=-1.0, reason="demo")])
+'''
+# bookkeeping of who trained what and when, not numbers of the runs or the claim
+NOT_NUMBERS = {"generated", "command", "seconds", "epochs_trained", "epochs_reused",
+               "resumed_from"}
+
+
+def numbers(x):
+    if isinstance(x, dict):
+        return {k: numbers(v) for k, v in x.items() if k not in NOT_NUMBERS}
+    if isinstance(x, list):
+        return [numbers(v) for v in x]
+    return x
+
+
+def test_a_killed_claims_session_run_again_reports_every_number_as_an_uninterrupted_one(
+        module_fake_data, tmp_path):
+    (tmp_path / "claims").mkdir()
+    (tmp_path / "claims" / "test_demo.py").write_text(CLAIMS)
+
+    def session(name, store, **kw):
+        args = ["-p", "repro.plugin", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+                "-p", "no:xdist", "claims",
+                "--data-dir", str(module_fake_data), "--store", str(tmp_path / store),
+                "--report", str(tmp_path / f"report-{store}")]
+        return worker.start_pytest({"args": args, "cwd": str(tmp_path),
+                                    "output": str(tmp_path / f"{name}.out"),
+                                    "marker": str(tmp_path / f"{name}.stop"),
+                                    "train_log": str(tmp_path / f"{name}.trained"), **kw})
+
+    def results(store):
+        return json.loads((tmp_path / f"report-{store}" / "smoke" / "results.json").read_text())
+
+    whole = session("whole", "a")
+    whole.join(worker.TIMEOUT)
+    assert whole.exitcode in (0, 1), (tmp_path / "whole.out").read_text()  # 1: not replicated
+
+    killed = session("killed", "b", pause=("step", 38))  # in the 4th of 6 runs' 2nd epoch
+    worker.wait_for(tmp_path / "killed.stop", killed)
+    worker.kill(killed)
+    assert not (tmp_path / "report-b").exists()
+    again = session("again", "b")
+    again.join(worker.TIMEOUT)
+    assert again.exitcode == whole.exitcode, (tmp_path / "again.out").read_text()
+
+    assert 0 < results("b")["verdicts"][0]["epochs_reused"]  # it did continue
+    assert numbers(results("b")) == numbers(results("a"))
