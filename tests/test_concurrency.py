@@ -33,8 +33,8 @@ def alone(module_fake_data, tmp_path_factory):
 
 
 def test_processes_asking_for_one_run_train_it_once(alone, module_fake_data, tmp_path):
-    # each epoch takes 0.1 s more, so that all of them arrive while the run is being trained
-    procs = [worker.start(job(tmp_path, module_fake_data, f"p{i}", epoch_sleep=0.1))
+    # each epoch takes 0.2 s more, so that all of them arrive while the run is being trained
+    procs = [worker.start(job(tmp_path, module_fake_data, f"p{i}", epoch_sleep=0.2))
              for i in range(3)]
     (tmp_path / "go").touch()
     results = [worker.finish(p, tmp_path / f"p{i}.json") for i, p in enumerate(procs)]
