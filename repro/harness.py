@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from .config import RunSpec
-from .data import DataNotFound
+from .data import DataNotFound, load_dataset
 from .engine import Context, RunResult, get_run, load_model, measure_fisher
 from .tiers import Tier
 from .verdict import Check, Verdict, outcome_of
@@ -86,6 +86,7 @@ class Harness:
         self.plan = plan(specs, self.ctx)
         if self.dry_run:
             raise PlanOnly()
+        load_data(specs, self.ctx)
         out: dict[int, RunResult] = {}
         for i in sorted(range(len(specs)), key=lambda i: (specs[i].total_epochs, i)):
             res = get_run(specs[i], self.ctx)
@@ -162,6 +163,17 @@ class Harness:
     def _attach(self, v: Verdict) -> None:
         # user_properties travel from xdist workers to the controller, which writes the report
         self.node.user_properties.append((VERDICT_PROPERTY, json.dumps(v.to_json())))
+
+
+def load_data(specs: list[RunSpec], ctx: Context) -> None:
+    """Load the data of every run still to train before training any, so that a missing or
+    unusable dataset is an error now, not after hours of training (loads are cached: the engine
+    gets these same tensors)."""
+    todo = {(s.dataset, s.train_size, s.resolution) for s in specs
+            if not ctx.store.has(s.key(ctx.device_kind))}
+    for name, train_size, resolution in sorted(todo, key=str):
+        load_dataset(name, ctx.data_dir, train_size=train_size, resolution=resolution,
+                     device=ctx.device, download=ctx.download)
 
 
 def plan(specs: list[RunSpec], ctx: Context | None) -> dict:

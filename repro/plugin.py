@@ -56,6 +56,9 @@ def pytest_configure(config):
                             "--gpus to train on the CPU")
         except NoGPU as err:
             raise pytest.UsageError(str(err)) from None
+    if config.getoption("seed_base", 0) < 0:
+        raise pytest.UsageError(f"--seed-base must be a non-negative integer (seeds are), not "
+                                f"{config.getoption('seed_base')}")
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     if workers > 1 and gpus is None:
         import torch

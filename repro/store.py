@@ -80,6 +80,11 @@ class RunStore:
             log.warning("store entry %s fails its checksum: discarded, it will be retrained", key)
             self.discard(key)
             return None
+        if meta.get("key") != key:  # intact, but another key's entry (a bad copy or merge)
+            log.warning("store entry %s holds the entry of %s: discarded, it will be retrained",
+                        key, meta.get("key"))
+            self.discard(key)
+            return None
         return meta, blob
 
     def save(self, key: str, meta: dict, payload: dict) -> None:

@@ -20,6 +20,10 @@ class Tier:
     paper_epochs_per_epoch: int  # how many paper epochs one epoch of this tier stands for
     description: str = ""
 
+    def __post_init__(self):
+        if not self.seeds:
+            raise ValueError(f"tier {self.name!r} has no seeds: its claims would have no runs")
+
 
 SMOKE = Tier(
     name="smoke",

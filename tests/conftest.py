@@ -23,3 +23,9 @@ def fake_data(tmp_path):
     d = tmp_path / "data"
     d.mkdir()
     return write_fake_cifar(d)
+
+
+@pytest.fixture(scope="module")
+def module_fake_data(tmp_path_factory):
+    """The fake CIFAR of `fake_data`, written once for a test module."""
+    return write_fake_cifar(tmp_path_factory.mktemp("data"))
