@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from repro.stats import expect_decreasing, expect_drop
 
@@ -32,3 +33,12 @@ def test_trend_direction():
     assert not expect_decreasing(x, falling[::-1], reason="r").passed
     flat = np.random.default_rng(0).normal(55, 1, (4, 3))
     assert not expect_decreasing(x, flat, reason="r").passed
+
+
+def test_at_most_checks_the_mean_against_the_bound():
+    from repro.stats import expect_at_most
+
+    assert expect_at_most([0.01, 0.02, 0.0], at_most=0.05, reason="r").passed
+    c = expect_at_most([0.01, 0.2, 0.0], at_most=0.05, reason="r")
+    assert not c.passed and c.measured == pytest.approx(0.07) and c.ci[0] < 0.07 < c.ci[1]
+    assert not expect_at_most([float("nan")], at_most=1.0, reason="r").passed
