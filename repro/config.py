@@ -27,16 +27,57 @@ _KEY_OPTIONAL = {"fisher_at": (), "fisher_probe": 256, "fisher_estimator": "exac
 
 @dataclass(frozen=True)
 class Phase:
-    """`epochs` epochs of training under `deficit` (None: clean data)."""
+    """`epochs` epochs of training under `deficit` (None: clean data).
+
+    The other fields override the run's settings for this phase only. Left at None they are no
+    part of the phase's identity, so the specs (and store keys) written without them are kept:
+      weight_decay    the optimizer's weight decay (regularization timing, Golatkar et al. 2019);
+      augment         data augmentation on or off;
+      train_fraction  train on a fixed class-balanced subset of this fraction of the run's
+                      training set (warm starting, Ash & Adams 2020);
+      shrink_perturb  (shrink, noise): before the phase's first epoch every parameter becomes
+                      shrink * itself + noise * a fresh initialisation (Ash & Adams 2020).
+    """
 
     epochs: int
     deficit: str | None = None
+    weight_decay: float | None = None
+    augment: bool | None = None
+    train_fraction: float | None = None
+    shrink_perturb: tuple[float, float] | None = None
 
     def __post_init__(self):
         if not isinstance(self.epochs, int) or self.epochs < 0:
             raise ValueError(f"phase epochs must be a non-negative integer, got {self.epochs!r}")
         if self.deficit is not None and self.deficit not in DEFICITS:
             raise ValueError(f"unknown deficit {self.deficit!r}; known: {', '.join(DEFICITS)}")
+        if self.weight_decay is not None and self.weight_decay < 0:
+            raise ValueError("weight_decay must be non-negative")
+        if self.train_fraction is not None and not 0 < self.train_fraction <= 1:
+            raise ValueError("train_fraction must be in (0, 1]")
+        if self.shrink_perturb is not None:
+            object.__setattr__(self, "shrink_perturb", tuple(float(v) for v in self.shrink_perturb))
+            if len(self.shrink_perturb) != 2:
+                raise ValueError("shrink_perturb is a pair (shrink, noise)")
+
+    def settings(self) -> dict:
+        """The overrides that are set: what, besides epochs and deficit, names the phase."""
+        return {f: getattr(self, f) for f in PHASE_SETTINGS if getattr(self, f) is not None}
+
+    def continues(self, before: Phase) -> bool:
+        """Whether this phase is the same training as `before`, so the two merge into one."""
+        return (self.deficit == before.deficit and self.shrink_perturb is None
+                and {k: v for k, v in self.settings().items() if k != "shrink_perturb"}
+                == {k: v for k, v in before.settings().items() if k != "shrink_perturb"})
+
+    @property
+    def restarts_schedule(self) -> bool:
+        """A phase the `restart` schedule holds at the initial rate: a deficit, or a reduced
+        training set (the first stage of a warm start)."""
+        return self.deficit is not None or self.train_fraction is not None
+
+
+PHASE_SETTINGS = ("weight_decay", "augment", "train_fraction", "shrink_perturb")
 
 
 @dataclass(frozen=True)
@@ -91,7 +132,7 @@ class RunSpec:
             )
         phases = tuple(p if isinstance(p, Phase) else Phase(*p) for p in self.phases)
         if self.lr_schedule == "restart":
-            marked = [p.deficit is not None for p in phases if p.epochs > 0]
+            marked = [p.restarts_schedule for p in phases if p.epochs > 0]
             if not any(marked):
                 object.__setattr__(self, "lr_schedule", "exponential")
             elif all(marked):
@@ -99,7 +140,8 @@ class RunSpec:
         if self.lr_schedule != "restart":
             # A "clean" deficit only marks a switch for the restarted schedule; elsewhere it is
             # the same computation as clean training and must share its name (and its results).
-            phases = tuple(Phase(p.epochs, None) if p.deficit == "clean" else p for p in phases)
+            phases = tuple(dataclasses.replace(p, deficit=None) if p.deficit == "clean" else p
+                           for p in phases)
         object.__setattr__(self, "phases", _merge(phases))
         object.__setattr__(self, "width", tuple(self.width))
         if self.total_epochs <= 0:
@@ -129,14 +171,26 @@ class RunSpec:
             out.append(e)
         return out
 
-    def deficit_at(self, epoch: int) -> str | None:
-        """Deficit of the (0-based) epoch `epoch`."""
+    def phase_at(self, epoch: int) -> tuple[Phase, int]:
+        """The phase of the (0-based) epoch `epoch`, and the epoch that phase starts at."""
         e = 0
         for p in self.phases:
             if epoch < e + p.epochs:
-                return p.deficit
+                return p, e
             e += p.epochs
         raise IndexError(f"epoch {epoch} is beyond the run's {self.total_epochs} epochs")
+
+    def deficit_at(self, epoch: int) -> str | None:
+        """Deficit of the (0-based) epoch `epoch`."""
+        return self.phase_at(epoch)[0].deficit
+
+    def weight_decay_at(self, epoch: int) -> float:
+        wd = self.phase_at(epoch)[0].weight_decay
+        return self.weight_decay if wd is None else wd
+
+    def augment_at(self, epoch: int) -> bool:
+        aug = self.phase_at(epoch)[0].augment
+        return self.augment if aug is None else aug
 
     def lr_at(self, epoch: int) -> float:
         if self.lr_schedule == "constant":
@@ -147,7 +201,7 @@ class RunSpec:
         # that started at or before this epoch.
         decay_from, e = 0, 0
         for p in self.phases:
-            if p.deficit is not None and e <= epoch:
+            if p.restarts_schedule and e <= epoch:
                 if epoch < e + p.epochs:
                     return self.lr
                 decay_from = e + p.epochs
@@ -162,7 +216,7 @@ class RunSpec:
         for p in self.phases:
             if left == 0:
                 break
-            kept.append(Phase(min(p.epochs, left), p.deficit))
+            kept.append(dataclasses.replace(p, epochs=min(p.epochs, left)))
             left -= kept[-1].epochs
         return dataclasses.replace(self, phases=tuple(kept),
                                    fisher_at=tuple(e for e in self.fisher_at if e <= epochs))
@@ -170,7 +224,8 @@ class RunSpec:
     def canonical(self) -> dict:
         """The spec as plain data, in the form that defines its identity."""
         d = dataclasses.asdict(self)
-        d["phases"] = [[p.epochs, p.deficit] for p in self.phases]
+        d["phases"] = [[p.epochs, p.deficit] + ([p.settings()] if p.settings() else [])
+                       for p in self.phases]
         d["width"] = list(self.width)
         d["fisher_at"] = list(self.fisher_at)
         for name, default in _KEY_OPTIONAL.items():
@@ -186,7 +241,9 @@ class RunSpec:
         return hashlib.sha256(blob).hexdigest()[:20]
 
     def label(self) -> str:
-        ph = "+".join(f"{p.epochs}{'·' + p.deficit if p.deficit else ''}" for p in self.phases)
+        ph = "+".join(f"{p.epochs}{'·' + p.deficit if p.deficit else ''}"
+                      + "".join(f"·{k}={v}" for k, v in p.settings().items())
+                      for p in self.phases)
         return f"{self.model}/{self.dataset} seed={self.seed} [{ph}]"
 
 
@@ -197,8 +254,8 @@ def _merge(phases: tuple[Phase, ...]) -> tuple[Phase, ...]:
     for p in phases:
         if p.epochs == 0:
             continue
-        if out and out[-1].deficit == p.deficit:
-            out[-1] = Phase(out[-1].epochs + p.epochs, p.deficit)
+        if out and p.continues(out[-1]):
+            out[-1] = dataclasses.replace(out[-1], epochs=out[-1].epochs + p.epochs)
         else:
             out.append(p)
     return tuple(out)

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 
 from .augment import random_crop_flip
 from .config import ENGINE_VERSION, RunSpec
-from .data import Dataset, load_dataset
+from .data import Dataset, Split, balanced_subset, load_dataset
 from .deficits import make_deficit
 from .fisher import FISHER_SEED, fisher_trace, probe_indices
 from .models import build_model, is_convolutional
@@ -69,6 +69,10 @@ def epoch_generator(seed: int, epoch: int, device: torch.device) -> torch.Genera
 
 def init_seed(seed: int) -> int:
     return int(np.random.SeedSequence([seed, 0x1417]).generate_state(1, np.uint64)[0] >> 1)
+
+
+def perturb_seed(seed: int, epoch: int) -> int:
+    return int(np.random.SeedSequence([seed, epoch, 0x5B7]).generate_state(1, np.uint64)[0] >> 1)
 
 
 def get_run(spec: RunSpec, ctx: Context) -> RunResult:
@@ -169,13 +173,18 @@ def _meta(prefix: RunSpec, metrics: list[dict], status: str, reason: str = "") -
 
 def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device) -> dict:
     g = epoch_generator(spec.seed, epoch, device)
-    deficit_name = spec.deficit_at(epoch)
+    phase, phase_start = spec.phase_at(epoch)
+    if epoch == phase_start and phase.shrink_perturb is not None:
+        shrink_perturb(model, spec, data, epoch, *phase.shrink_perturb)
+    deficit_name = phase.deficit
     deficit = make_deficit(deficit_name, spec.seed, data.num_classes) if deficit_name else None
     lr = spec.lr_at(epoch)
     for group in opt.param_groups:
         group["lr"] = lr
+        group["weight_decay"] = spec.weight_decay_at(epoch)
     channels_last = is_convolutional(spec.model)
-    x_all, y_all = data.train.x, data.train.y
+    train = data.train if phase.train_fraction is None else fraction_of(data, phase.train_fraction)
+    x_all, y_all = train.x, train.y
     n = len(y_all)
     pad = x_all.shape[-1] // 8
     order = torch.randperm(n, generator=g, device=device)
@@ -185,7 +194,7 @@ def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device) ->
     for i in range(0, n, spec.batch_size):
         idx = order[i : i + spec.batch_size]
         x, y = x_all[idx], y_all[idx]
-        if spec.augment:
+        if spec.augment_at(epoch):
             x = random_crop_flip(x, pad, g)
         x = to_input(x, data, channels_last)
         if deficit is not None:  # commutes with the per-channel affine normalisation
@@ -205,7 +214,8 @@ def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device) ->
     if (spec.test_every and done % spec.test_every == 0) or done in spec.boundaries:
         test_loss, test_acc = evaluate(model, data, channels_last)
     row = {"epoch": done, "deficit": deficit_name, "lr": lr, "train_loss": train_loss,
-           "train_acc": correct.item() / n, "test_loss": test_loss, "test_acc": test_acc}
+           "train_acc": correct.item() / n, "test_loss": test_loss, "test_acc": test_acc,
+           **phase.settings()}
     if done in spec.fisher_at:
         row.update(measure_fisher(model, data, spec, done))
     log.debug("%s epoch %d: %s", spec.label(), done,
@@ -237,6 +247,25 @@ def load_model(spec: RunSpec, ctx: Context):
     model, opt = _build(spec, data, device)
     _restore(model, opt, stored)
     return model.eval(), data
+
+
+def fraction_of(data: Dataset, fraction: float) -> Split:
+    """A fixed class-balanced subset of the training set (the same for every run seed)."""
+    k = data.num_classes
+    return balanced_subset(data.train, max(k, round(fraction * len(data.train.y) / k) * k), k)
+
+
+def shrink_perturb(model, spec: RunSpec, data: Dataset, epoch: int, shrink: float,
+                   noise: float) -> None:
+    """Every parameter becomes shrink * itself + noise * a fresh initialisation drawn from
+    (seed, epoch) (Ash & Adams 2020). BatchNorm statistics and momentum are left as they are."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(perturb_seed(spec.seed, epoch))
+        fresh = build_model(spec.model, tuple(data.train.x.shape[1:]), data.num_classes,
+                            spec.width, spec.depth)
+    with torch.no_grad():
+        for p, q in zip(model.parameters(), fresh.parameters()):
+            p.mul_(shrink).add_(q.to(p.device, p.dtype), alpha=noise)
 
 
 def to_input(x: torch.Tensor, data: Dataset, channels_last: bool) -> torch.Tensor:

@@ -67,6 +67,7 @@ class Harness:
         self.node = node
         self.info: ClaimInfo | None = None
         self.results: list[RunResult] = []
+        self.direct_runs: list[dict] = []  # runs that bypass the engine (see `direct`)
         self.plan: dict | None = None
         self.expected_failure = ""
         self._t0 = time.perf_counter()
@@ -119,6 +120,23 @@ class Harness:
             self.expected_failure = reason
             self.node.add_marker(pytest.mark.xfail(strict=True, reason=reason))
 
+    def direct(self, rows: list[dict], *, shared: int) -> None:
+        """Declare runs that bypass the engine and the store: cheap, deterministic functions of a
+        frozen config and a seed, computed by the claim itself every time. `rows` are
+        {"run": label, "epochs": n}; `shared` is the epochs they need with shared prefixes counted
+        once. In a dry run this stops the claim, as `runs` does."""
+        keys = [f"{self.node.nodeid}#{i}" for i in range(shared)]  # shared with no other claim
+        self.plan = {"runs": len(rows), "epochs_total": sum(r["epochs"] for r in rows),
+                     "epochs_shared": shared, "epochs_to_train": shared, "rows": rows,
+                     "keys": keys, "keys_to_train": keys}
+        if self.dry_run:
+            raise PlanOnly()
+
+    def add_direct_runs(self, records: list[dict]) -> None:
+        """Attach finished direct runs to the verdict: each a dict with at least "label" and
+        "epochs_trained", plus whatever defines and describes it (config, seed, metrics)."""
+        self.direct_runs += records
+
     def plan_line(self) -> str:
         p = self.plan or {}
         return (f"{p.get('runs', 0)} runs, {p.get('epochs_total', 0)} epochs as written, "
@@ -134,14 +152,16 @@ class Harness:
         return f"{self.info.id}[{callspec.id}]" if callspec else self.info.id
 
     def _verdict(self, outcome: str, checks: list[Check], **kw) -> Verdict:
-        trained = sum(r.epochs_trained for r in self.results)
-        total = sum(r.spec.total_epochs for r in self.results)
+        direct = sum(r["epochs_trained"] for r in self.direct_runs)
+        trained = sum(r.epochs_trained for r in self.results) + direct
+        total = sum(r.spec.total_epochs for r in self.results) + direct
         return Verdict(
             claim=self._claim_id(), paper=self.info.paper, statement=self.info.statement,
             tier=self.tier.name, outcome=outcome, checks=checks, paper_value=self.info.paper_value,
             runs=[{"label": r.spec.label(), "key": r.key, "spec": r.spec.canonical(),
                    "status": r.status, "epochs_trained": r.epochs_trained,
-                   "resumed_from": r.resumed_from, "metrics": r.metrics} for r in self.results],
+                   "resumed_from": r.resumed_from, "metrics": r.metrics} for r in self.results]
+            + self.direct_runs,
             seeds=self.seeds, epochs_trained=trained, epochs_reused=total - trained,
             seconds=time.perf_counter() - self._t0, test_id=self.node.nodeid,
             expected_failure=self.expected_failure, **kw)

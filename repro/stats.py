@@ -87,3 +87,19 @@ def expect_at_most(values, *, at_most: float, reason: str, name: str,
     upper = m + float(stats.t.ppf(confidence, len(v) - 1)) * se
     half = float(stats.t.ppf(0.5 + confidence / 2, len(v) - 1)) * se
     return Check(name, m, bound, bool(upper <= at_most), reason, ci=(m - half, m + half), n=len(v))
+
+
+def expect_mean_at_most(values, *, at_most: float, reason: str, name: str = "value",
+                   confidence: float = 0.95) -> Check:
+    """The mean of `values` (one per seed) is at most `at_most`: for effects a claim says are
+    absent or small (the equivalence test `expect_at_most` is the stricter form). The point estimate is tested (with few seeds an equivalence test has no
+    power); the report gives the two-sided t interval beside it."""
+    v = np.asarray(values, float).ravel()
+    m = float(v.mean())
+    ci = None
+    if len(v) > 1:
+        half = float(stats.t.ppf(0.5 + confidence / 2, len(v) - 1) * v.std(ddof=1)
+                     / np.sqrt(len(v)))
+        ci = (m - half, m + half)
+    return Check(name, m, f"<= {at_most:g}", bool(np.isfinite(m) and m <= at_most), reason,
+                 ci=ci, n=len(v))

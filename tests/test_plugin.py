@@ -159,3 +159,28 @@ def test_expected_failures_are_strict_and_reported(project, tmp_path):
     md = (tmp_path / "r" / "smoke" / "REPORT.md").read_text()
     assert "NOT replicated (expected)" in md and "measured: no drop at this scale" in md
     assert "replicated (expected not to)" in md
+
+
+DIRECT = '''
+from repro.harness import claim
+from repro.stats import expect_drop
+
+@claim("demo/direct", paper="Demo", statement="x")
+def test_direct(harness):
+    harness.direct([{"run": f"seed {s}", "epochs": 7} for s in harness.seeds], shared=15)
+    harness.add_direct_runs([{"label": f"seed {s}", "epochs_trained": 7, "seed": s}
+                             for s in harness.seeds])
+    harness.record([expect_drop([60, 61, 59], [50, 51, 49], at_least=5, reason="demo")])
+'''
+
+
+def test_direct_runs_are_planned_and_reach_the_report(project, tmp_path):
+    project.makepyfile(test_direct=DIRECT)
+    args = ["--store", str(tmp_path / "s"), "--report", str(tmp_path / "r")]
+    res = run(project, "--dry-run", *args)
+    res.assert_outcomes(skipped=1)
+    res.stdout.fnmatch_lines(["*demo/direct: 3 runs, 21 epochs as written, 15 with shared*"])
+    run(project, *args, subprocess=True).assert_outcomes(passed=1)
+    v = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())["verdicts"][0]
+    assert [r["seed"] for r in v["runs"]] == [0, 1, 2]
+    assert (v["epochs_trained"], v["epochs_reused"]) == (21, 0)

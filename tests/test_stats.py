@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from repro.stats import expect_decreasing, expect_drop
 
@@ -50,3 +51,12 @@ def test_at_most_needs_the_upper_confidence_bound_below_the_bound():
     assert expect_at_most([-1.0, -0.5, -1.5], at_most=1, reason="", name="d").passed
     assert not expect_at_most([0.5, 0.9, 0.7], at_most=0.8, reason="", name="d").passed  # mean ok
     assert not expect_at_most([-3.0, 4.0, -2.0], at_most=1, reason="", name="d").passed  # noisy
+
+
+def test_at_most_checks_the_mean_against_the_bound():
+    from repro.stats import expect_mean_at_most
+
+    assert expect_mean_at_most([0.01, 0.02, 0.0], at_most=0.05, reason="r").passed
+    c = expect_mean_at_most([0.01, 0.2, 0.0], at_most=0.05, reason="r")
+    assert not c.passed and c.measured == pytest.approx(0.07) and c.ci[0] < 0.07 < c.ci[1]
+    assert not expect_mean_at_most([float("nan")], at_most=1.0, reason="r").passed

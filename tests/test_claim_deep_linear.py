@@ -1,0 +1,44 @@
+"""The deep linear claims' verdicts on synthetic errors: they pass only data that show them."""
+import numpy as np
+import pytest
+
+from claims.test_deep_linear import SETTINGS, judge_depth1, judge_depth3, judge_depths
+from repro.verdict import outcome_of
+
+S = SETTINGS["smoke"]
+T = S.switch_at  # 0, 5k, 10k, 20k, 100k
+
+
+def test_the_authors_shape_passes():
+    assert outcome_of(judge_depth1([[0.852, 0.85]] * 5, S)) == "pass"
+    depth3 = [[0.075, 0.08], [0.043, 0.05], [0.415, 0.4], [0.868, 0.85], [0.975, 0.96]]
+    assert outcome_of(judge_depth3(T, depth3, S)) == "pass"
+    assert outcome_of(judge_depths((1, 2, 3), [[0, 0.001], [0.3, 0.35], [0.9, 0.88]])) == "pass"
+
+
+@pytest.mark.parametrize("err, why", [
+    ([[0.85, 0.85], [0.85, 0.85], [0.85, 0.86], [0.88, 0.85], [0.9, 0.85]], "error grows with T"),
+    ([[0.85, 0.85], [0.80, 0.85], [0.85, 0.85], [0.85, 0.85], [0.85, 0.85]], "one T differs"),
+])
+def test_depth1_data_with_a_critical_period_fail(err, why):
+    assert outcome_of(judge_depth1(err, S)) == "fail", why
+
+
+@pytest.mark.parametrize("err, why", [
+    ([[0.08, 0.07]] * 5, "no critical period"),
+    ([[0.08, 0.07], [0.1, 0.1], [0.2, 0.2], [0.3, 0.3], [0.35, 0.36]], "small rise"),
+    ([[0.08, 0.07], [0.4, 0.4], [0.6, 0.6], [0.8, 0.8], [0.95, 0.96]], "short phase harmful"),
+    ([[0.08, 0.9], [0.1, 0.1], [0.2, 0.2], [0.3, 0.3], [0.95, 0.1]], "rise lost in seed noise"),
+    ([[0.08, 0.07], [0.95, 0.96], [0.1, 0.1], [0.95, 0.9], [0.1, 0.1]], "no trend"),
+])
+def test_depth3_data_without_a_strong_critical_period_fail(err, why):
+    assert outcome_of(judge_depth3(T, np.asarray(err), S)) == "fail", why
+
+
+@pytest.mark.parametrize("rise, why", [
+    ([[0.9, 0.88], [0.3, 0.35], [0.0, 0.01]], "shallower is stronger"),
+    ([[0.0, 0.001], [0.9, 0.88], [0.3, 0.35]], "depth 3 weaker than depth 2"),
+    ([[0.1, 0.1], [0.1, 0.1], [0.1, 0.1]], "no dependence on depth"),
+])
+def test_depth_data_where_deeper_is_not_stronger_fail(rise, why):
+    assert outcome_of(judge_depths((1, 2, 3), rise)) == "fail", why
