@@ -1,12 +1,13 @@
 """Achille, Rovere, Soatto 2019, Fig. 4: the Fisher information rises, peaks, then falls.
 
-The trace of the model Fisher (labels from the network's own predictive distribution; repro/fisher.py,
-exact expectation over the classes, fixed class-balanced probe of clean training images) is
-recorded during training. The claim: it rises rapidly early in training, peaks, and ends well below
-its peak. The fall comes with fitting the training set: tr F carries a factor 1 - ||p(x)||^2 that
-vanishes on confidently fitted images. Measured on this CPU (DESIGN.md section 11), a small net that
-never fits its augmented 10k images shows a rising trace with no fall; so the smoke tier uses a
-setting where the net does fit its training set (1k images, no augmentation, a narrow All-CNN).
+The trace of the model Fisher (labels from the network's own predictive distribution;
+repro/fisher.py, exact expectation over the classes, fixed class-balanced probe of clean training
+images) is recorded during training. The claim: it rises rapidly early in training, peaks, and ends
+well below its peak. The fall comes with fitting the training set: tr F carries a factor 1 -
+||p(x)||^2 that vanishes on confidently fitted images. Measured on this CPU (DESIGN.md section 11),
+a small net that never fits its augmented 10k images shows a rising trace with no fall; so the
+smoke tier uses a setting where the net does fit its training set (1k images, no augmentation, a
+narrow All-CNN).
 
 Both the raw trace (the paper's quantity) and the trace weighted by the squared norms of the
 weights BatchNorm normalises (invariant to the shrinking of those weights by weight decay) are
@@ -41,7 +42,8 @@ SETTINGS = {
 }
 MIN_RISE = 1.0  # log10
 RISE_REASON = ("'rises rapidly in the early phases of training' (paper, text): the peak at least "
-               "10x the trace after the first epoch, in log10, paired over seeds (one-sided t, 95 %)")
+               "10x the trace after the first epoch, in log10, paired over seeds (one-sided t, "
+               "95 %)")
 PEAK_BY = 0.5
 EARLY_REASON = ("the peak lies in the early part of training: in every seed within the first "
                 "half of the epochs (the paper's peak comes within its first ~20 %)")

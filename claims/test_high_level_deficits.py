@@ -34,16 +34,31 @@ PAPER_SCHEDULE_T = {"smoke": 16, "paper": 160}
 PAPER_SCHEDULE_CLEAN = {"smoke": 16, "paper": 160}
 
 
-def judge(acc: dict[str, np.ndarray]):
-    """Checks on final accuracies (%) per seed: acc['none'] (no deficit) and acc[deficit]."""
-    base = acc["none"]
+XFAIL = {
+    "smoke": "measured in the first smoke run (3 seeds, T=4, restarted schedule): vertical flip "
+             "passes (flip - blur +2.32 [2.11, 2.54], flip 1.7 points above no deficit), but label "
+             "permutation, 0.58 points below no deficit on average, varies too much over seeds "
+             "(upper 95 % bound 2.6 > 2) and noise ends 1.08 points BELOW blur (noise hurts more "
+             "than blur at this scale); the bounds were not changed",
+}
+
+
+def judge_vflip(acc: dict[str, np.ndarray]):
+    """The paper's text claim: vertical flip has no lasting effect, unlike blur."""
     return [
         expect_paired_gain(acc["vflip"], acc["blur"], at_least=BLUR_SPECIFIC,
                            name="blur-specific damage: flip - blur (points)",
                            reason=BLUR_SPECIFIC_REASON),
-        expect_at_most(base - acc["vflip"], at_most=EQUIVALENCE,
+        expect_at_most(acc["none"] - acc["vflip"], at_most=EQUIVALENCE,
                        name="vertical flip: final drop vs no deficit (points)",
                        reason=EQUIVALENCE_REASON),
+    ]
+
+
+def judge(acc: dict[str, np.ndarray]):
+    """Checks on final accuracies (%) per seed: acc['none'] (no deficit) and acc[deficit]."""
+    base = acc["none"]
+    return judge_vflip(acc) + [
         expect_at_most(base - acc["label_permutation"], at_most=EQUIVALENCE,
                        name="label permutation: final drop vs no deficit (points)",
                        reason=EQUIVALENCE_REASON),
@@ -59,6 +74,27 @@ def judge(acc: dict[str, np.ndarray]):
                  "than blur; the damage specific to blur (flip - blur) is positive.",
        paper_value="flip, permutation: no lasting effect; blur: ~10 points at T=140 [repl]")
 def test_high_level_deficits_are_recoverable(harness):
+    harness.expect_failure_at(XFAIL)
+    acc, table, notes = sweep(harness)
+    harness.record(judge(acc), notes=notes,
+                   tables={"final accuracy by schedule and deficit": table},
+                   figure=figure(acc, harness.seeds))
+
+
+@claim("achille2019/vflip-no-lasting-effect", paper="Achille, Rovere, Soatto 2019, Sect. 2",
+       statement="'Deficits that do not affect low-level statistics, such as vertical flipping of "
+                 "the images, have no lasting effect', while blur does (flip - blur > 0).",
+       paper_value="no lasting effect [text]")
+def test_vertical_flip_has_no_lasting_effect(harness):
+    acc, table, notes = sweep(harness)
+    harness.record(judge_vflip(acc), notes=notes + [
+        "The vertical-flip part of the high-level-deficit claim on its own (same runs, same "
+        "bounds): the paper states it in these words."],
+        tables={"final accuracy by schedule and deficit": table})
+
+
+def sweep(harness):
+    """Final accuracies (%) of every branch, restarted and annealed; the report's table, notes."""
     s = _plastic.SETTINGS[harness.tier.name]
     seeds = harness.seeds
     plastic = {"none": [_plastic.baseline(harness, seed) for seed in seeds]}
@@ -77,7 +113,6 @@ def test_high_level_deficits_are_recoverable(harness):
     acc = {k: np.array([next(results).final("test_acc") * 100 for _ in specs])
            for k, specs in groups}
 
-    checks = judge({k: acc[k] for k in plastic})
     table = []
     for schedule, prefix, t_ in (("restarted at removal", "", s.deficit_epochs),
                                  ("paper (annealed, never reset)", "paper ", t)):
@@ -97,8 +132,7 @@ def test_high_level_deficits_are_recoverable(harness):
         "shared with the blur claim; label permutation and noise with the first seed only, for "
         "the report, not the verdict).",
     ]
-    harness.record(checks, notes=notes, tables={"final accuracy by schedule and deficit": table},
-                   figure=figure(acc, seeds))
+    return acc, table, notes
 
 
 def figure(acc, seeds) -> dict:

@@ -20,6 +20,13 @@ from repro.stats import expect_paired_gain, mean_sd
 
 PROBE = {"smoke": 500, "paper": 1000}
 MIN_SHIFT = 0.05
+XFAIL = {
+    "smoke": "measured in the first smoke run (3 seeds): with 4 weight layers the blur deficit "
+             "moves Fisher out of the first layer (share 0.19 -> 0.09) into the second, not to "
+             "the top half: top-half share 0.343 without deficit, 0.337 at removal (-0.006), 0.392 "
+             "at the end (+0.049, p = 0.013, just under the 5-point bound); the bound was not "
+             "changed",
+}
 REASON = ("the paper shows the shift to the top layers as plainly visible in a per-layer plot, no "
           "number given: the top-half share must grow by at least 5 percentage points, same seeds "
           "(one-sided paired t-test, 95 %)")
@@ -56,6 +63,7 @@ def judge(share_clean, share_blur_end_of_deficit, share_blur_final):
                  "it stays there after the deficit is removed.",
        paper_value="mostly intermediate layers without a deficit, top layers with one [approx]")
 def test_blur_moves_fisher_to_the_top_layers(harness):
+    harness.expect_failure_at(XFAIL)
     s = BLUR[harness.tier.name]
     t, n = s.remove_at[-1], s.clean_epochs
     seeds = harness.seeds
