@@ -16,6 +16,7 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
+import pytest
 
 from repro.deep_linear import MatrixCompletion, describe, sweep_steps, switch_sweep
 from repro.harness import claim
@@ -183,6 +184,12 @@ def test_depth1_has_no_critical_period(harness):
         notes=seed_notes(harness.seeds[: s.n_seeds], s.switch_at, err[1]))
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "not replicated at the authors' strength on this CPU (smoke, 2 seeds, float32): depth-3 "
+    "test error 0.050/0.088/0.113/0.192/0.305 at T=0/5k/10k/20k/100k (seed 0: 0.077/0.087/"
+    "0.143/0.271/0.355, seed 1: 0.023/0.089/0.083/0.113/0.254; authors 0.075/0.043/0.415/0.868/"
+    "0.975): the error rises with T (rho -0.89) but by +0.25, below the bound of +0.45 (half "
+    "the authors' +0.90)"))
 @claim("kleinman2024/depth3-critical-period",
        paper="Kleinman, Achille, Soatto 2024, Fig. 4 (matrix completion)",
        statement="A depth-3 linear network has a strong critical period: a short first phase on "
