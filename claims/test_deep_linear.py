@@ -20,7 +20,7 @@ import pytest
 
 from repro.deep_linear import MatrixCompletion, describe, sweep_steps, switch_sweep
 from repro.harness import claim
-from repro.stats import expect_mean_at_most, expect_decreasing, expect_drop, mean_sd
+from repro.stats import expect_decreasing, expect_drop, expect_mean_at_most, mean_sd
 
 # The authors' released test errors (seed 1; DESIGN.md section 10, [auth]).
 AUTHORS = {1: {0: 0.852, 5000: 0.852, 10000: 0.852, 20000: 0.852, 100000: 0.852},
@@ -200,7 +200,8 @@ def test_depth3_has_a_strong_critical_period(harness):
     err = errors(harness, s, (3,))
     harness.record(judge_depth3(s.switch_at, err[3], s),
                    tables={"final test error by T": table(s.switch_at, err)},
-                   figure=figure(s.switch_at, err), notes=seed_notes(harness.seeds[: s.n_seeds], s.switch_at, err[3]))
+                   figure=figure(s.switch_at, err),
+                   notes=seed_notes(harness.seeds[: s.n_seeds], s.switch_at, err[3]))
 
 
 @claim("kleinman2024/deeper-stronger-critical-period",

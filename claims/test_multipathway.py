@@ -17,7 +17,7 @@ import numpy as np
 
 from repro.harness import claim
 from repro.multipathway import Multipathway, train
-from repro.stats import expect_mean_at_most, expect_drop, mean_sd
+from repro.stats import expect_drop, expect_mean_at_most, mean_sd
 
 EARLY_REASON = (
     "an early gate suppresses pathway b for good (the paper's Fig. 2, early deficit: b's "

@@ -16,9 +16,9 @@ Gradients are per example, with BatchNorm in eval mode so that examples do not i
 to bound memory. Two ways to get them, tested equal: "func" (torch.func: functional_call + vmap +
 grad, any module) and "taps" (for nets made of Conv2d, Linear and BatchNorm layers: one batched
 backward pass per label gives every example's output gradient at each layer, and the layer's
-per-example weight gradient follows from its input, e.g. delta_i a_i^T for a linear layer; many times
-faster on CPU). The squared gradient of a batch's
-mean loss is NOT an estimate of tr F: it is the square of a mean, not the mean of squares.
+per-example weight gradient follows from its input, e.g. delta_i a_i^T for a linear layer; many
+times faster on CPU). The squared gradient of a batch's mean loss is NOT an estimate of tr F: it
+is the square of a mean, not the mean of squares.
 
 Besides the raw per-layer traces, `weighted` multiplies the trace of every weight that a BatchNorm
 normalises by the weight's squared norm: such a layer's output is invariant to rescaling the weight
@@ -65,7 +65,8 @@ def normalised_layers(model: nn.Module) -> set[str]:
               if not list(m.children()) and any(True for _ in m.parameters(recurse=False))]
     out = set()
     for (name, m), (_, nxt) in zip(leaves, leaves[1:]):
-        if isinstance(m, (nn.Conv2d, nn.Linear)) and isinstance(nxt, nn.modules.batchnorm._BatchNorm):
+        if (isinstance(m, (nn.Conv2d, nn.Linear))
+                and isinstance(nxt, nn.modules.batchnorm._BatchNorm)):
             out.add(name)
     return out
 
@@ -84,7 +85,8 @@ def probe_indices(labels: torch.Tensor, size: int, num_classes: int, seed: int =
     return torch.sort(torch.cat(picks)).values
 
 
-def per_example_grads(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
+def per_example_grads(model: nn.Module, x: torch.Tensor,
+                      y: torch.Tensor) -> dict[str, torch.Tensor]:
     """grad_w log p_w(y_i|x_i) for every example i: {param name: [B, *param.shape]}.
     The model must be in eval mode (BatchNorm on running statistics)."""
     params = {n: p.detach() for n, p in model.named_parameters()}

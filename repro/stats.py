@@ -90,10 +90,11 @@ def expect_at_most(values, *, at_most: float, reason: str, name: str,
 
 
 def expect_mean_at_most(values, *, at_most: float, reason: str, name: str = "value",
-                   confidence: float = 0.95) -> Check:
+                        confidence: float = 0.95) -> Check:
     """The mean of `values` (one per seed) is at most `at_most`: for effects a claim says are
-    absent or small (the equivalence test `expect_at_most` is the stricter form). The point estimate is tested (with few seeds an equivalence test has no
-    power); the report gives the two-sided t interval beside it."""
+    absent or small (the equivalence test `expect_at_most` is the stricter form). The point
+    estimate is tested (with few seeds an equivalence test has no power); the report gives the
+    two-sided t interval beside it."""
     v = np.asarray(values, float).ravel()
     m = float(v.mean())
     ci = None

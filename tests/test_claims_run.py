@@ -7,8 +7,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import write_fake_cifar
 
+from conftest import write_fake_cifar
 from repro.engine import Context
 from repro.harness import VERDICT_PROPERTY, Harness
 from repro.report import write_report
