@@ -97,7 +97,7 @@ def main(argv=None) -> None:
     data = dataclasses.replace(data, test=Split(data.test.x[:100], data.test.y[:100]))
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {device}, "
-          f"{os.cpu_count()} CPUs")
+          f"{os.cpu_count()} CPUs, load average (1 min) {os.getloadavg()[0]:.2f}")
     print(f"model {spec.model} width {spec.width or 'paper'}, {n} images at "
           f"{spec.resolution or 'native'} px, batch {spec.batch_size}, "
           f"{args.epochs} timed epochs ({args.epochs * -(-n // spec.batch_size)} steps) each")
@@ -116,6 +116,7 @@ def main(argv=None) -> None:
     print(f"engine (one tensor, batch augmentation, channels_last): {engine_ips:,.0f} img/s")
     print(f"common (DataLoader, per-sample torchvision transforms, {args.workers} workers): "
           f"{common_ips:,.0f} img/s")
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f}")
     print(f"ratio: {engine_ips / common_ips:.2f}x")
 
 
