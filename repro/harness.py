@@ -59,8 +59,10 @@ def claim(claim_id: str, *, paper: str, statement: str, paper_value: str = ""):
 
 
 class Harness:
-    def __init__(self, tier: Tier, ctx: Context | None, seed_base: int, dry_run: bool, node):
+    def __init__(self, tier: Tier, ctx: Context | None, seed_base: int, dry_run: bool, node,
+                 ray_address: str | None = None):
         self.tier = tier
+        self.ray_address = ray_address  # None: train here; else one Ray task per run
         self.ctx = ctx
         self.seed_base = seed_base
         self.dry_run = dry_run
@@ -89,8 +91,14 @@ class Harness:
             raise PlanOnly()
         load_data(specs, self.ctx)
         out: dict[int, RunResult] = {}
-        for i in sorted(range(len(specs)), key=lambda i: (specs[i].total_epochs, i)):
-            res = get_run(specs[i], self.ctx)
+        order = sorted(range(len(specs)), key=lambda i: (specs[i].total_epochs, i))
+        if self.ray_address:
+            from .ray_backend import get_runs
+
+            got = get_runs([specs[i] for i in order], self.ctx, self.ray_address)
+        else:
+            got = (get_run(specs[i], self.ctx) for i in order)
+        for i, res in zip(order, got):
             if res.status != "ok":
                 raise RunFailed(f"{specs[i].label()} {res.status}: {res.reason}")
             out[i] = res

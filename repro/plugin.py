@@ -32,6 +32,9 @@ def pytest_addoption(parser):
                 help="let torchvision download missing datasets into the data directory")
     g.addoption("--gpus", nargs="?", const="all", default=None, metavar="LIST",
                 help="train on CUDA, one GPU per xdist worker (all visible GPUs, or e.g. 0,1)")
+    g.addoption("--ray", default=None, metavar="ADDRESS",
+                help="train each run as a task on this Ray cluster (one GPU per task when it has "
+                     "GPUs); --store must be a path every node mounts")
     g.addoption("--seed-base", type=int, default=0, metavar="N",
                 help="add N to every seed, to check that verdicts do not hinge on the seeds")
     g.addoption("--dry-run", action="store_true",
@@ -79,6 +82,10 @@ def repro_context(pytestconfig):
 
     data_dir = pytestconfig.getoption("data_dir") or os.environ.get("REPRO_DATA_DIR")
     device = "cuda" if pytestconfig.getoption("gpus") is not None else "cpu"
+    if pytestconfig.getoption("ray"):
+        from .ray_backend import connect
+
+        device = connect(pytestconfig.getoption("ray"))
     return Context(store=pytestconfig._repro_store, data_dir=data_dir, device=device,
                    download=pytestconfig.getoption("download"))
 
@@ -87,7 +94,7 @@ def repro_context(pytestconfig):
 def harness(request, repro_context) -> Harness:
     cfg = request.config
     h = Harness(get_tier(cfg.getoption("tier")), repro_context, cfg.getoption("seed_base"),
-                cfg.getoption("dry_run"), request.node)
+                cfg.getoption("dry_run"), request.node, ray_address=cfg.getoption("ray"))
     yield h
     if h.plan is not None and h.dry_run:
         request.node.user_properties.append((PLAN_PROPERTY, json.dumps(

@@ -1,0 +1,88 @@
+"""`--ray ADDRESS`: each run a claim needs is a task on a Ray cluster; same verdicts and numbers.
+
+The cluster is a local one started by the test (2 CPUs); the claims run in-process by pytester,
+so the plugin finds the test's Ray connection already open.
+"""
+import json
+
+import pytest
+
+ray = pytest.importorskip("ray")
+
+pytest_plugins = ["pytester"]
+
+CLAIM = '''
+from repro.harness import claim
+from repro.verdict import Check
+
+@claim("demo/ray", paper="Demo", statement="a blur run and a clean run")
+def test_demo(harness):
+    def spec(phases):
+        return harness.spec(phases, harness.seeds[0], train_size=None, resolution=None)
+
+    clean = harness.runs([spec([(3, None)])])
+    blur = harness.runs([spec([(2, "blur"), (1, None)]), spec([(1, "blur"), (1, None)])])
+    drop = (clean[0].final("test_acc") - blur[0].final("test_acc")) * 100
+    harness.record([Check("drop", drop, "> -100", drop > -100, reason="demo")])
+'''
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             configure_logging=False)
+    yield ray.get_runtime_context().gcs_address
+    ray.shutdown()
+
+
+def verdict(tmp_path, name):
+    return json.loads((tmp_path / name / "smoke" / "results.json").read_text())["verdicts"][0]
+
+
+def test_ray_tasks_give_the_numbers_of_a_plain_run(pytester, cluster, fake_data, tmp_path,
+                                                   monkeypatch):
+    pytester.makepyfile(test_claim=CLAIM)
+    common = ["-p", "repro.plugin", "--data-dir", str(fake_data)]
+    with monkeypatch.context() as m:  # nothing may train in this process: only Ray's workers
+        m.setattr("repro.engine._train", lambda *a: pytest.fail("trained outside Ray"))
+        res = pytester.runpytest(*common, "--ray", cluster, "--store", str(tmp_path / "s-ray"),
+                                 "--report", str(tmp_path / "r-ray"))
+    res.assert_outcomes(passed=1)
+    res = pytester.runpytest(*common, "--store", str(tmp_path / "s"),
+                             "--report", str(tmp_path / "r"))
+    res.assert_outcomes(passed=1)
+    on_ray, plain = verdict(tmp_path, "r-ray"), verdict(tmp_path, "r")
+    assert on_ray["outcome"] == plain["outcome"] == "pass"
+    assert len(on_ray["runs"]) == 3
+    for a, b in zip(on_ray["runs"], plain["runs"]):
+        assert a["key"] == b["key"] and a["metrics"] == b["metrics"]
+    # the 1-epoch blur prefix of the two blur runs was trained once, as without Ray
+    assert on_ray["epochs_trained"] == plain["epochs_trained"] == 3 + 2 + 2
+
+
+def test_a_store_the_nodes_cannot_see_is_an_error(tmp_path):
+    from repro.config import RunSpec
+    from repro.engine import Context
+    from repro.ray_backend import StoreNotShared, _run_task
+    from repro.store import RunStore
+
+    ctx = Context(store=RunStore(tmp_path / "s"), data_dir=str(tmp_path))
+    spec = RunSpec(dataset="cifar10", model="conv3", phases=((1, None),), seed=0)
+    with pytest.raises(StoreNotShared, match="every node mounts"):
+        _run_task(spec, ctx, str(tmp_path / "s" / ".ray-probe-missing"), 1)
+
+
+def test_runs_wait_for_the_run_whose_prefix_they_share():
+    from repro.config import RunSpec
+    from repro.ray_backend import common_epochs
+
+    def spec(phases, seed=0, **kw):
+        return RunSpec(dataset="cifar10", model="conv3", phases=phases, seed=seed, **kw)
+
+    blur40 = spec(((40, "blur"), (160, None)))
+    assert common_epochs(blur40, spec(((80, "blur"), (160, None)))) == 40
+    assert common_epochs(spec(((200, None),)), spec(((20, None), (40, "blur")))) == 20
+    assert common_epochs(blur40, blur40) == 200
+    assert common_epochs(blur40, spec(((40, "vflip"), (160, None)))) == 0
+    assert common_epochs(blur40, spec(((80, "blur"), (160, None)), seed=1)) == 0
+    assert common_epochs(blur40, spec(((80, "blur"), (160, None)), lr=0.1)) == 0
