@@ -29,7 +29,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -271,10 +270,3 @@ def batch_mean_sq_grad(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> fl
         model.train(was_training)
     return out
 
-
-def log_ratio_summary(trace: list[float]) -> dict:
-    """Where a trace peaks and how far it ends below the peak (epochs are list positions)."""
-    t = np.asarray(trace, float)
-    peak = int(np.argmax(t))
-    return {"peak_index": peak, "peak": float(t[peak]), "end_over_peak": float(t[-1] / t[peak]),
-            "peak_over_start": float(t[peak] / t[0])}
