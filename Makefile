@@ -11,8 +11,12 @@ TORCH ?= torch==2.14.1 torchvision==0.29.1
 DATA_DIR ?= $(wildcard ../shared/data)
 DATA_ARGS = $(if $(DATA_DIR),--data-dir $(DATA_DIR),--download)
 PYTEST_ARGS ?=
-# One line per run as it starts and ends (use --log-cli-level=DEBUG for every epoch).
-PROGRESS ?= -o log_cli=true --log-cli-level=INFO
+# Claims run in parallel, one single-threaded CPU run per core (xdist worker): a CPU run's
+# numbers depend on its thread count, which is fixed (--cpu-threads, default 1), so any -n gives
+# the same numbers. Progress: a line per claim as it ends (make claims JOBS=0 PROGRESS="-o
+# log_cli=true --log-cli-level=INFO" prints a line per run as it starts and ends).
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+PROGRESS ?= -v
 
 .PHONY: claims test paper-plan clean-venv
 
@@ -23,7 +27,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 claims: $(VENV)/.installed
-	$(VENV)/bin/pytest claims/ $(DATA_ARGS) $(PROGRESS) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest claims/ -n $(JOBS) $(DATA_ARGS) $(PROGRESS) $(PYTEST_ARGS)
 
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest tests/ -q $(PYTEST_ARGS)

@@ -1,6 +1,6 @@
 """Run specifications: what a training run is, as frozen data.
 
-A run is a pure function of its `RunSpec` (and the device kind): the spec's key names its results
+A run is a pure function of its `RunSpec` (and the device kind, and on the CPU the thread count): the spec's key names its results
 in the run store, and the key of the spec truncated to epoch e names the checkpoint after e epochs,
 so runs that share a prefix of phases share its training.
 """
@@ -233,10 +233,11 @@ class RunSpec:
                 del d[name]
         return d
 
-    def key(self, device_kind: str = "cpu") -> str:
-        """Store key: hash of the canonical spec, the engine version and the device kind (CPU and
-        CUDA kernels give different numbers, so their results are never mixed)."""
-        payload = {"spec": self.canonical(), "engine": ENGINE_VERSION, "device": device_kind}
+    def key(self, device_tag: str = "cpu-1t") -> str:
+        """Store key: hash of the canonical spec, the engine version and the device tag (CPU and
+        CUDA kernels, and CPU kernels on different thread counts, give different numbers, so their
+        results are never mixed; see engine.Context.device_tag)."""
+        payload = {"spec": self.canonical(), "engine": ENGINE_VERSION, "device": device_tag}
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
         return hashlib.sha256(blob).hexdigest()[:20]
 

@@ -6,6 +6,7 @@ checkpoint after e epochs gives exactly the numbers of an uninterrupted run.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -37,10 +38,38 @@ class Context:
     device: str = "cpu"
     download: bool = False
     checkpoint_every: int = 10  # epochs, besides every phase boundary
+    # CPU kernels split their reductions by thread, so the thread count changes a CPU run's
+    # numbers: it is part of the run's store key, and fixed (not "all cores") so that a plain run
+    # and a run under `pytest -n 2` (a thread per worker) train the same runs.
+    cpu_threads: int = 1
+
+    def __post_init__(self):
+        if not isinstance(self.cpu_threads, int) or self.cpu_threads < 1:
+            raise ValueError(f"cpu_threads must be a positive integer, got {self.cpu_threads!r}")
 
     @property
     def device_kind(self) -> str:
         return torch.device(self.device).type
+
+    @property
+    def device_tag(self) -> str:
+        """What besides the spec fixes a run's numbers: the device kind, and on the CPU the
+        thread count."""
+        kind = self.device_kind
+        return f"cpu-{self.cpu_threads}t" if kind == "cpu" else kind
+
+    @contextlib.contextmanager
+    def threads(self):
+        """Torch's intra-op thread count set to `cpu_threads` (on the CPU) while inside."""
+        if self.device_kind != "cpu":
+            yield
+            return
+        before = torch.get_num_threads()
+        torch.set_num_threads(self.cpu_threads)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
 
 
 @dataclass
@@ -77,11 +106,12 @@ def perturb_seed(seed: int, epoch: int) -> int:
 
 def get_run(spec: RunSpec, ctx: Context) -> RunResult:
     """The finished run `spec`: from the store, or trained from its longest stored prefix."""
-    key = spec.key(ctx.device_kind)
+    key = spec.key(ctx.device_tag)
     hit = ctx.store.meta(key)
     if hit is not None:
         return _result(spec, key, hit, resumed_from=len(hit["metrics"]))
-    return _train(spec, ctx)
+    with ctx.threads():
+        return _train(spec, ctx)
 
 
 def _result(spec, key, meta, **kw) -> RunResult:
@@ -90,7 +120,7 @@ def _result(spec, key, meta, **kw) -> RunResult:
 
 
 def _train(spec: RunSpec, ctx: Context) -> RunResult:
-    device, kind = torch.device(ctx.device), ctx.device_kind
+    device, kind = torch.device(ctx.device), ctx.device_tag
     data = load_dataset(spec.dataset, ctx.data_dir, train_size=spec.train_size,
                         resolution=spec.resolution, device=device, download=ctx.download)
     model, opt = _build(spec, data, device)
@@ -239,7 +269,7 @@ def load_model(spec: RunSpec, ctx: Context):
     """The network stored for `spec` (a run or a stored prefix of one), in eval mode, with its
     data; None when the store does not hold it."""
     device = torch.device(ctx.device)
-    stored = ctx.store.load(spec.key(ctx.device_kind), map_location=device)
+    stored = ctx.store.load(spec.key(ctx.device_tag), map_location=device)
     if stored is None or stored[0]["status"] != "ok":
         return None
     data = load_dataset(spec.dataset, ctx.data_dir, train_size=spec.train_size,

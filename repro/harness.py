@@ -79,6 +79,13 @@ class Harness:
     def seeds(self) -> list[int]:
         return [self.seed_base + s for s in self.tier.seeds]
 
+    def more_seeds(self, n: int) -> list[int]:
+        """`n` seeds: the tier's, then the integers after its largest (for a claim whose effect
+        needs more seeds than the tier gives to be told from seed noise)."""
+        base = list(self.tier.seeds)
+        base += range(max(base) + 1, max(base) + 1 + max(0, n - len(base)))
+        return [self.seed_base + s for s in base[:n]]
+
     def spec(self, phases, seed: int, **overrides) -> RunSpec:
         """A run of this tier: its base settings, these phases and seed, and any overrides."""
         return RunSpec(phases=tuple(phases), seed=seed, **{**self.tier.base, **overrides})
@@ -117,7 +124,8 @@ class Harness:
     def fisher_at(self, spec: RunSpec, probe: int, estimator: str = "exact") -> dict:
         """Fisher trace of the network stored for `spec` (see `model_at`), as a metrics row."""
         model, data = self.model_at(spec)
-        return measure_fisher(model, data, spec, spec.total_epochs, probe, estimator)
+        with self.ctx.threads():
+            return measure_fisher(model, data, spec, spec.total_epochs, probe, estimator)
 
     def expect_failure_at(self, reasons: dict[str, str]) -> None:
         """This claim is known not to replicate at these tiers (tier name -> measured reason):
@@ -198,7 +206,7 @@ def load_data(specs: list[RunSpec], ctx: Context) -> None:
     unusable dataset is an error now, not after hours of training (loads are cached: the engine
     gets these same tensors)."""
     todo = {(s.dataset, s.train_size, s.resolution) for s in specs
-            if not ctx.store.has(s.key(ctx.device_kind))}
+            if not ctx.store.has(s.key(ctx.device_tag))}
     for name, train_size, resolution in sorted(todo, key=str):
         load_dataset(name, ctx.data_dir, train_size=train_size, resolution=resolution,
                      device=ctx.device, download=ctx.download)
@@ -210,7 +218,7 @@ def plan(specs: list[RunSpec], ctx: Context | None) -> dict:
     Epoch e of a run is named by the key of the run truncated to e; runs that share a prefix
     share those names. An epoch is covered when a checkpoint at or after it is stored.
     """
-    kind = ctx.device_kind if ctx else "cpu"
+    kind = ctx.device_tag if ctx else "cpu-1t"
     needed: set[str] = set()
     covered: set[str] = set()
     for s in specs:

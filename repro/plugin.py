@@ -35,6 +35,9 @@ def pytest_addoption(parser):
     g.addoption("--ray", default=None, metavar="ADDRESS",
                 help="train each run as a task on this Ray cluster (one GPU per task when it has "
                      "GPUs); --store must be a path every node mounts")
+    g.addoption("--cpu-threads", type=int, default=1, metavar="N",
+                help="threads per CPU training run (default 1; part of a CPU run's identity, as "
+                     "its numbers depend on it): use the cores with -n instead")
     g.addoption("--seed-base", type=int, default=0, metavar="N",
                 help="add N to every seed, to check that verdicts do not hinge on the seeds")
     g.addoption("--dry-run", action="store_true",
@@ -62,11 +65,15 @@ def pytest_configure(config):
     if config.getoption("seed_base", 0) < 0:
         raise pytest.UsageError(f"--seed-base must be a non-negative integer (seeds are), not "
                                 f"{config.getoption('seed_base')}")
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    if workers > 1 and gpus is None:
+    threads = config.getoption("cpu_threads", 1)
+    if threads < 1:
+        raise pytest.UsageError(f"--cpu-threads must be a positive integer, not {threads}")
+    if gpus is None:
         import torch
 
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
+        # the whole process, not only training, so that data loading and Fisher probes on
+        # stored networks see the same thread count in a plain run and in each xdist worker
+        torch.set_num_threads(threads)
     store_dir = config.getoption("store", None) or default_store_dir()
     try:
         config._repro_store = RunStore(store_dir)
@@ -87,7 +94,8 @@ def repro_context(pytestconfig):
 
         device = connect(pytestconfig.getoption("ray"))
     return Context(store=pytestconfig._repro_store, data_dir=data_dir, device=device,
-                   download=pytestconfig.getoption("download"))
+                   download=pytestconfig.getoption("download"),
+                   cpu_threads=pytestconfig.getoption("cpu_threads"))
 
 
 @pytest.fixture

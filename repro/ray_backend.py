@@ -43,17 +43,17 @@ def get_runs(specs: list[RunSpec], ctx: Context, address: str) -> list[RunResult
     probe = ctx.store.root / f".ray-probe-{uuid.uuid4().hex}"
     probe.write_text("")
     try:
-        # CPU kernels sum in an order that depends on the thread count, so each task uses the
-        # driver's (and reserves as many cores): the numbers are then those of a plain run.
-        threads = torch.get_num_threads()
-        resources = {"num_gpus": 1} if ctx.device_kind == "cuda" else {"num_cpus": threads}
+        # a CPU task trains on ctx.cpu_threads threads (part of the run's key, set by get_run)
+        # and reserves as many cores: the numbers are then those of a plain run.
+        resources = ({"num_gpus": 1} if ctx.device_kind == "cuda"
+                     else {"num_cpus": ctx.cpu_threads})
         task = ray.remote(max_retries=0, **resources)(_run_task)
         refs = []
         for i, spec in enumerate(specs):
             shared = [(common_epochs(spec, specs[j]), -j) for j in range(i)]
             best = max(shared, default=(0, 0))
             after = [refs[-best[1]]] if best[0] > 0 else []
-            refs.append(task.remote(spec, ctx, str(probe), threads, *after))
+            refs.append(task.remote(spec, ctx, str(probe), *after))
         return ray.get(refs)
     finally:
         probe.unlink(missing_ok=True)
@@ -75,10 +75,8 @@ def common_epochs(a: RunSpec, b: RunSpec) -> int:
     return e
 
 
-def _run_task(spec: RunSpec, ctx: Context, probe: str, threads: int, *after: RunResult
-              ) -> RunResult:
+def _run_task(spec: RunSpec, ctx: Context, probe: str, *after: RunResult) -> RunResult:
     """One run; `after` are the finished runs it waited for (their prefixes are in the store)."""
-    torch.set_num_threads(threads)
     if not Path(probe).is_file():
         import socket
 

@@ -111,7 +111,10 @@ def fmt(x) -> str:
 
 
 def fmt_ci(ci) -> str:
-    return f"[{ci[0]:.3g}, {ci[1]:.3g}]" if ci else ""
+    """An interval; none when it is missing or undefined (NaN ends arrive as None from JSON)."""
+    if not ci or any(c is None or c != c for c in ci):
+        return ""
+    return f"[{ci[0]:.3g}, {ci[1]:.3g}]"
 
 
 def slug(text: str) -> str:

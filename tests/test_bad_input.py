@@ -56,7 +56,8 @@ def test_a_tier_without_seeds_is_refused():
     (["--tier", "papr"], "*--tier: invalid choice: 'papr' (choose from *paper*smoke*)"),
     (["--seed-base", "ten"], "*--seed-base: invalid int value: 'ten'*"),
     (["--seed-base", "-3"], "*--seed-base must be a non-negative integer*not -3*"),
-], ids=["tier", "seed-base-not-int", "seed-base-negative"])
+    (["--cpu-threads", "0"], "*--cpu-threads must be a positive integer, not 0*"),
+], ids=["tier", "seed-base-not-int", "seed-base-negative", "cpu-threads"])
 def test_bad_options_are_usage_errors_that_say_what_is_wrong(pytester, tmp_path, args, message):
     pytester.makepyfile(test_x="def test_x(): pass")
     res = pytester.runpytest("-p", "repro.plugin", "--store", str(tmp_path / "s"), *args)

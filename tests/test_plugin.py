@@ -184,3 +184,12 @@ def test_direct_runs_are_planned_and_reach_the_report(project, tmp_path):
     v = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())["verdicts"][0]
     assert [r["seed"] for r in v["runs"]] == [0, 1, 2]
     assert (v["epochs_trained"], v["epochs_reused"]) == (21, 0)
+
+
+def test_more_seeds_extends_the_tiers_seeds_and_follows_the_seed_base():
+    from repro.harness import Harness
+    from repro.tiers import SMOKE
+
+    h = Harness(SMOKE, None, 1000, True, None)
+    assert h.more_seeds(5) == [1000, 1001, 1002, 1003, 1004]
+    assert h.more_seeds(2) == [1000, 1001] and h.more_seeds(3) == h.seeds

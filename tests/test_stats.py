@@ -60,3 +60,10 @@ def test_at_most_checks_the_mean_against_the_bound():
     c = expect_mean_at_most([0.01, 0.2, 0.0], at_most=0.05, reason="r")
     assert not c.passed and c.measured == pytest.approx(0.07) and c.ci[0] < 0.07 < c.ci[1]
     assert not expect_mean_at_most([float("nan")], at_most=1.0, reason="r").passed
+
+
+def test_an_undefined_interval_is_left_blank_in_the_report():
+    from repro.report import fmt_ci
+
+    assert fmt_ci((1.0, 2.5)) == "[1, 2.5]"
+    assert fmt_ci(None) == "" and fmt_ci((None, None)) == "" and fmt_ci((float("nan"), 1.0)) == ""
