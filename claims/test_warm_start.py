@@ -7,7 +7,9 @@ training accuracy. Shrinking the weights and adding noise before stage 2 (theta 
 
 Without augmentation, as in the paper's headline result. The `restart` schedule holds the rate
 constant in stage 1 and gives stage 2 the fresh run's own annealed schedule, so warm and fresh
-differ only in where stage 2 starts from.
+differ only in where stage 2 starts from. At the smoke tier the claim runs in the setting where
+the net fits its training set (claims/_fitting.py), as the paper's nets do: on the tier's conv3,
+which underfits, the warm start was simply more training and ended above the fresh run.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from claims._fitting import FITTING
 from repro.config import Phase
 from repro.harness import claim
 from repro.stats import expect_mean_at_most, expect_drop, mean_sd
@@ -40,16 +43,18 @@ class WarmStart:
     second_epochs: int  # stage 2 (and the fresh run), on all of it
     shrink_perturb: tuple[float, float]  # (lambda, sigma)
     n_seeds: int
+    overrides: dict  # RunSpec fields over the tier's base
     min_gap: float = 2.25  # points
     max_train_gap: float = 3.0  # points
     max_gap_left: float = 0.5  # share of the gap
 
 
 SETTINGS = {
-    # smoke: the tier's data and net; 16 epochs per stage (half-size epochs in stage 1)
-    "smoke": WarmStart(first_epochs=16, second_epochs=16, shrink_perturb=(0.3, 0.01), n_seeds=3),
+    # smoke: the fitting setting, 40 epochs per stage (stage 1 on 500 images)
+    "smoke": WarmStart(first_epochs=40, second_epochs=40, shrink_perturb=(0.3, 0.01), n_seeds=3,
+                       overrides=FITTING),
     "paper": WarmStart(first_epochs=160, second_epochs=160, shrink_perturb=(0.3, 0.01),
-                       n_seeds=3),
+                       n_seeds=3, overrides={}),
 }
 
 
@@ -83,7 +88,7 @@ def judge(test_acc: dict, train_acc: dict, s: WarmStart):
 def test_warm_starting_generalizes_worse(harness):
     s = SETTINGS[harness.tier.name]
     seeds = harness.seeds[: s.n_seeds]
-    over = {"lr_schedule": "restart", "augment": False}
+    over = {**s.overrides, "lr_schedule": "restart", "augment": False}
     grid = {name: [harness.spec(phases, seed, **over) for seed in seeds]
             for name, phases in arms(s).items()}
     results = iter(harness.runs([spec for row in grid.values() for spec in row]))
