@@ -37,6 +37,18 @@ LATE_REASON = (
     "applying the regularizer only after the transient gives 'no benefit' [text]: the gain over "
     "never is at most a third of the full benefit, mean over seeds"
 )
+XFAIL = {
+    "weight decay": {"smoke": (
+        "measured in the first smoke run (fitting setting, 3 seeds): weight decay gives no "
+        "benefit at this scale, always - never -1.00 points [-4.69, 2.68] (38.9 % against "
+        "39.9 %), so its timing cannot matter; on the tier's conv3 it was +0.26 [-1.6, 2.1]; "
+        "the bounds were not changed")},
+    "data augmentation": {"smoke": (
+        "measured in the first smoke run (fitting setting, 3 seeds): augmentation helps, +4.12 "
+        "points [0.65, 7.60], but not only early: applied only from epoch 10 of 40 it gains 1.23 "
+        "times the full benefit (39.9 % against 38.9 % always-on, 34.8 % never), and removed at "
+        "epoch 10 it loses 0.47 of it (bound: a third each); the bounds were not changed")},
+}
 # the Phase setting that turns each regularizer off
 OFF = {"weight decay": {"weight_decay": 0.0}, "data augmentation": {"augment": False}}
 
@@ -100,6 +112,7 @@ def test_augmentation_matters_only_early(harness):
 
 
 def check_timing(harness, regularizer: str):
+    harness.expect_failure_at(XFAIL[regularizer])
     s = SETTINGS[harness.tier.name]
     seeds = harness.seeds[: s.n_seeds]
     grid = {name: [harness.spec(phases, seed, **s.overrides) for seed in seeds]

