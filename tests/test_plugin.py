@@ -193,3 +193,42 @@ def test_more_seeds_extends_the_tiers_seeds_and_follows_the_seed_base():
     h = Harness(SMOKE, None, 1000, True, None)
     assert h.more_seeds(5) == [1000, 1001, 1002, 1003, 1004]
     assert h.more_seeds(2) == [1000, 1001] and h.more_seeds(3) == h.seeds
+
+
+SHARING = '''
+from repro.harness import claim
+from repro.stats import expect_mean_at_most
+
+TINY = dict(width=(4, 8), train_size=100, resolution=None, batch_size=32)
+
+def finals(harness, extra):
+    specs = [harness.spec([(2, "blur"), (2, None)], s, **TINY) for s in harness.seeds[:2]]
+    runs = harness.runs(specs + [harness.spec([(4, None)], 0, **TINY)] * extra)
+    return [r.final("test_acc") for r in runs]
+
+@claim("demo/a", paper="Demo", statement="x")
+def test_a(harness):
+    harness.record([expect_mean_at_most(finals(harness, 0), at_most=1, reason="accuracy")])
+
+@claim("demo/b", paper="Demo", statement="x")
+def test_b(harness):
+    harness.record([expect_mean_at_most(finals(harness, 1), at_most=1, reason="accuracy")])
+'''
+
+
+def test_xdist_gives_the_numbers_of_a_plain_run_and_trains_a_shared_run_once(
+        project, tmp_path, fake_data):
+    project.makepyfile(test_sharing=SHARING)
+    out = {}
+    for name, extra in (("plain", ()), ("xdist", ("-n", "2"))):
+        res = run(project, *extra, "--store", str(tmp_path / name / "s"), "--report",
+                  str(tmp_path / name / "r"), "--data-dir", str(fake_data), subprocess=True)
+        res.assert_outcomes(passed=2)
+        verdicts = json.loads((tmp_path / name / "r" / "smoke" / "results.json").read_text())
+        out[name] = {v["claim"]: v for v in verdicts["verdicts"]}
+    for claim_id, v in out["plain"].items():
+        w = out["xdist"][claim_id]
+        assert [c["measured"] for c in v["checks"]] == [c["measured"] for c in w["checks"]]
+        assert [r["metrics"] for r in v["runs"]] == [r["metrics"] for r in w["runs"]]
+    for v in out.values():  # 2 blur runs of 4 epochs + 1 clean run of 4: 12 epochs, once
+        assert sum(x["epochs_trained"] for x in v.values()) == 12
