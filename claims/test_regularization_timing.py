@@ -21,7 +21,7 @@ import numpy as np
 from claims._fitting import FITTING
 from repro.config import Phase
 from repro.harness import claim
-from repro.stats import expect_mean_at_most, expect_drop, mean_sd
+from repro.stats import expect_drop, expect_mean_at_most, mean_sd
 
 BENEFIT_REASON = (
     "the claim is about a regularizer that helps: always-on must beat never by at least 1 point, "

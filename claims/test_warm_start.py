@@ -20,7 +20,7 @@ import numpy as np
 from claims._fitting import FITTING
 from repro.config import Phase
 from repro.harness import claim
-from repro.stats import expect_mean_at_most, expect_drop, mean_sd
+from repro.stats import expect_drop, expect_mean_at_most, mean_sd
 
 GAP_REASON = (
     "warm-started networks generalize worse: CIFAR-10 ResNet-18, SGD, no augmentation, 56.2 % "

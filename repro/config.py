@@ -1,8 +1,8 @@
 """Run specifications: what a training run is, as frozen data.
 
-A run is a pure function of its `RunSpec` (and the device kind, and on the CPU the thread count): the spec's key names its results
-in the run store, and the key of the spec truncated to epoch e names the checkpoint after e epochs,
-so runs that share a prefix of phases share its training.
+A run is a pure function of its `RunSpec` (and the device kind, and on the CPU the thread count):
+the spec's key names its results in the run store, and the key of the spec truncated to epoch e
+names the checkpoint after e epochs, so runs that share a prefix of phases share its training.
 """
 from __future__ import annotations
 

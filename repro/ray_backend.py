@@ -15,8 +15,6 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-import torch
-
 from .config import RunSpec
 from .engine import Context, RunResult, get_run
 
