@@ -32,6 +32,7 @@ class BlurSweep:
     remove_at: tuple[int, ...]  # T: blurred epochs before the deficit is removed
     clean_epochs: int  # N: clean epochs after removal
     controls_at: tuple[int, ...]  # T for the vertical-flip control
+    control_seeds: int  # the first n seeds: the control is reported, not judged
     min_drop: float  # accuracy points, T = 0 minus T = max
 
 
@@ -39,11 +40,13 @@ SETTINGS = {
     # 1 smoke epoch = 10 paper epochs: T = 0/40/80/160 and N = 160 paper epochs, whose final
     # learning rate (0.737**16 = 0.97**160) matches the paper's. Measured on this CPU with 8
     # paper epochs per epoch (T = 0/5/10/20, N = 20): -5.0/-7.7/-10.2 points, sd <= 1.2 over
-    # 3 seeds; the scale went to 10 to fit the claim in 10 minutes on 2 cores.
+    # 3 seeds; the scale went to 10 to fit the claim in 10 minutes on 2 cores. The smoke control
+    # takes the first seed only (its 3 seeds measured 12.9 points of drop at T=16 against 9.3
+    # for blur, sd 1.1), to keep the whole smoke tier within 20 minutes.
     "smoke": BlurSweep(remove_at=(0, 4, 8, 16), clean_epochs=16, controls_at=(16,),
-                       min_drop=5.0),
+                       control_seeds=1, min_drop=5.0),
     "paper": BlurSweep(remove_at=(0, 40, 80, 120, 160), clean_epochs=160, controls_at=(160,),
-                       min_drop=5.0),
+                       control_seeds=3, min_drop=5.0),
 }
 
 
@@ -66,11 +69,12 @@ def test_blur_deficit_becomes_permanent(harness):
     s = SETTINGS[harness.tier.name]
     seeds = harness.seeds
 
-    def sweep(deficit, ts):
+    def sweep(deficit, ts, seeds):
         return [[harness.spec([(t, deficit), (s.clean_epochs, None)], seed) for seed in seeds]
                 for t in ts]
 
-    grids = {"blur": sweep("blur", s.remove_at), "vflip": sweep("vflip", s.controls_at)}
+    grids = {"blur": sweep("blur", s.remove_at, seeds),
+             "vflip": sweep("vflip", s.controls_at, seeds[: s.control_seeds])}
     flat = [spec for grid in grids.values() for row in grid for spec in row]
     results = iter(harness.runs(flat))
     acc = {name: np.array([[next(results).final("test_acc") * 100 for _ in row] for row in grid])
@@ -82,9 +86,10 @@ def test_blur_deficit_becomes_permanent(harness):
     for name, ts in (("blur", s.remove_at), ("vflip", s.controls_at)):
         for t, row in zip(ts, acc[name]):
             m, sd = mean_sd(row)
-            drops[name, t] = float((base - row).mean())
+            drops[name, t] = float((base[: len(row)] - row).mean())  # the same seeds
             table.append({"deficit": name, "T": t, "T (paper epochs)":
-                          t * harness.tier.paper_epochs_per_epoch, "final test acc %": m,
+                          t * harness.tier.paper_epochs_per_epoch, "seeds": len(row),
+                          "final test acc %": m,
                           "sd": sd, "drop vs T=0": drops[name, t],
                           "lr-epochs left after removal": lr_epochs_left(flat[0], t, s)})
     t_max = s.remove_at[-1]
@@ -96,7 +101,7 @@ def test_blur_deficit_becomes_permanent(harness):
         share = (drops["blur", t_max] - drops["vflip", t_max]) / drops["blur", t_max]
         notes.append(
             f"At T={t_max}: blur drop {drops['blur', t_max]:.2f}, vertical-flip drop "
-            f"{drops['vflip', t_max]:.2f} points. "
+            f"{drops['vflip', t_max]:.2f} points ({s.control_seeds} seed(s)). "
             f"Share of the blur drop specific to blur (beyond vertical flip): {share:.0%}. "
             "Where this share is small the drop comes mostly from the annealed learning rate "
             "left after removal, not from blur (see the high-level-deficit claim).")

@@ -47,8 +47,9 @@ def expect_decreasing(x, values, *, reason: str, name: str = "trend", max_p: flo
 
 def mean_sd(values, axis=-1):
     v = np.asarray(values, float)
-    sd = v.std(axis=axis, ddof=1) if v.shape[axis] > 1 else np.zeros(v.shape[:-1])
-    return v.mean(axis=axis), sd
+    m = v.mean(axis=axis)
+    sd = v.std(axis=axis, ddof=1) if v.shape[axis] > 1 else m * 0.0  # same type as the mean
+    return m, sd
 
 
 def expect_paired_gain(higher, lower, *, at_least: float, reason: str, name: str,

@@ -67,3 +67,12 @@ def test_an_undefined_interval_is_left_blank_in_the_report():
 
     assert fmt_ci((1.0, 2.5)) == "[1, 2.5]"
     assert fmt_ci(None) == "" and fmt_ci((None, None)) == "" and fmt_ci((float("nan"), 1.0)) == ""
+
+
+def test_mean_sd_of_one_seed_has_zero_spread_and_plain_floats_for_the_report():
+    from repro.stats import mean_sd
+
+    m, sd = mean_sd([61.5])
+    assert m == 61.5 and sd == 0.0 and isinstance(sd, float)
+    m, sd = mean_sd([[1.0], [3.0]])
+    assert list(m) == [1.0, 3.0] and list(sd) == [0.0, 0.0]
