@@ -1,6 +1,7 @@
-"""Claims start longest first, so that two xdist workers finish together (`make claims` runs
-`-n <cores> --dist loadfile`: each file's claims on one worker, in order, so a claim that reads
-another's runs in the same file finds them trained).
+"""The order claims are handed to xdist workers in: longest first, so that two workers finish
+together. `make claims` runs `-n <cores> --dist loadfile`: each file's claims on one worker, in
+order, so a claim that reads another's runs in the same file finds them trained. xdist then hands
+out files with more claims first (its default `--loadscope-reorder`), and this order among equals.
 
 Seconds of one worker per file at the smoke tier, from the CI run of 2026-11-22 (one thread per
 run); a file not listed goes last. A stale figure costs only balance, never a number.

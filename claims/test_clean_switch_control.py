@@ -12,6 +12,7 @@ import numpy as np
 
 from claims import _plastic
 from claims.test_high_level_deficits import EQUIVALENCE, EQUIVALENCE_REASON
+from repro.figures import arms_figure
 from repro.harness import claim
 from repro.stats import expect_at_most, mean_sd
 
@@ -37,6 +38,8 @@ def test_clean_switch_costs_nothing(harness):
     for name, a in (("no deficit", none), (f"clean switch at T={s.deficit_epochs}", switch)):
         m, sd = mean_sd(a)
         rows.append({"run": name, "final test acc %": float(m), "sd": float(sd)})
-    harness.record(judge(none, switch), tables={"final accuracy": rows}, notes=[
+    harness.record(judge(none, switch), tables={"final accuracy": rows}, figure=arms_figure(
+        {"no deficit": none, "clean switch": switch}, title="clean-to-clean switch",
+        ylabel="final test accuracy (%)"), notes=[
         f"Clean switch: {s.deficit_epochs} clean epochs at the constant initial rate, then the "
         f"baseline's {s.clean_epochs}-epoch annealed schedule restarted."])

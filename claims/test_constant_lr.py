@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from repro.figures import arms_figure
 from repro.harness import claim
 from repro.stats import expect_drop, mean_sd
 
@@ -43,4 +44,7 @@ def test_blur_is_permanent_at_a_constant_rate(harness):
     rows = [{"run": name, "final test acc %": float(mean_sd(a)[0]), "sd": float(mean_sd(a)[1])}
             for name, a in (("no deficit", none), (f"blur for T={t}", blur))]
     harness.record(judge(none, blur), tables={"final accuracy at a constant rate": rows},
+                   figure=arms_figure({"no deficit": none, f"blur T={t}": blur},
+                                      title="constant rate: final accuracy",
+                                      ylabel="final test accuracy (%)"),
                    notes=[f"Constant rate {harness.tier.base['lr']} throughout; T={t}, N={n}."])

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from repro.figures import arms_figure
 from repro.harness import claim
 from repro.stats import expect_paired_gain, mean_sd
 
@@ -56,5 +57,7 @@ def test_deeper_networks_suffer_more(harness):
     rows = [{"net": label, "no deficit %": float(a[0].mean()), f"blur T={s.remove_at} %":
              float(a[1].mean()), "drop (points)": float(mean_sd(d)[0]), "sd": float(mean_sd(d)[1])}
             for (label, _), a, d in zip(s.nets, acc, drops)]
-    harness.record(judge(drops[0], drops[-1]), tables={"drop by depth": rows}, notes=[
+    harness.record(judge(drops[0], drops[-1]), tables={"drop by depth": rows}, figure=arms_figure(
+        {label: d for (label, _), d in zip(s.nets, drops)}, title=f"blur T={s.remove_at}: drop "
+        "by depth", ylabel="drop vs no deficit (points)"), notes=[
         f"Paper's annealed schedule; T={s.remove_at}, N={s.clean_epochs} epochs of this tier."])

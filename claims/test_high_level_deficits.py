@@ -92,7 +92,8 @@ def test_vertical_flip_has_no_lasting_effect(harness):
     harness.record(judge_vflip(acc), notes=notes + [
         "The vertical-flip part of the high-level-deficit claim on its own (same runs, same "
         "bounds): the paper states it in these words."],
-        tables={"final accuracy by schedule and deficit": table})
+        tables={"final accuracy by schedule and deficit": table},
+        figure=figure(acc, harness.seeds))
 
 
 def sweep(harness):

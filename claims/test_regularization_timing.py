@@ -20,6 +20,7 @@ import numpy as np
 
 from claims._fitting import FITTING
 from repro.config import Phase
+from repro.figures import arms_figure
 from repro.harness import claim
 from repro.stats import expect_drop, expect_mean_at_most, mean_sd
 
@@ -127,5 +128,7 @@ def check_timing(harness, regularizer: str):
     when_on = (f"weight decay {harness.tier.base['weight_decay']}" if regularizer == "weight decay"
                else "random crop and flip")
     harness.record(judge(acc, s), tables={f"final accuracy by {regularizer} timing": rows},
+                   figure=arms_figure(acc, title=f"{regularizer} timing",
+                                      ylabel="final test accuracy (%)"),
                    notes=[f"N={s.epochs} epochs, t={s.switch_at}; {when_on} when on; "
                           f"settings over the tier's: {s.overrides or 'none'}."])

@@ -111,5 +111,5 @@ def test_window_damage_peaks_early(harness):
 def test_late_window_is_harmless(harness):
     harness.expect_failure_at(LATE_XFAIL)
     s, damage = window_runs(harness)
-    tables, notes, _ = table_and_figure(harness, s, damage)
-    harness.record(judge_late(damage), tables=tables, notes=notes)
+    tables, notes, fig = table_and_figure(harness, s, damage)
+    harness.record(judge_late(damage), tables=tables, notes=notes, figure=fig)

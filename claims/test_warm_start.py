@@ -19,6 +19,7 @@ import numpy as np
 
 from claims._fitting import FITTING
 from repro.config import Phase
+from repro.figures import arms_figure
 from repro.harness import claim
 from repro.stats import expect_drop, expect_mean_at_most, mean_sd
 
@@ -110,6 +111,8 @@ def test_warm_starting_generalizes_worse(harness):
         rows.append({"arm": name, "final test acc %": float(m), "sd": float(sd),
                      "final train acc %": float(np.mean(train_acc[name]))})
     harness.record(judge(test_acc, train_acc, s), tables={"warm start against fresh": rows},
+                   figure=arms_figure(test_acc, title="warm start against fresh",
+                                      ylabel="final test accuracy (%)"),
                    notes=[(f"Stage 1: {s.first_epochs} epochs on half the training set at a "
                            f"constant rate; stage 2: {s.second_epochs} epochs on all of it; "
                            f"shrink-perturb (lambda, sigma) = {s.shrink_perturb}.")])

@@ -66,4 +66,5 @@ def test_every_claim_reaches_a_verdict(name, tiny, monkeypatch, tmp_path):
         verdicts = [json.loads(v) for k, v in node.user_properties if k == VERDICT_PROPERTY]
         assert len(verdicts) == 1 and verdicts[0]["outcome"] in ("pass", "fail"), verdicts
         assert verdicts[0]["checks"] and verdicts[0]["runs"]
+        assert verdicts[0]["figure"]["panels"], "every claim draws a figure for the report"
         write_report(verdicts, tmp_path / fn.__name__, "smoke")
