@@ -178,9 +178,15 @@ class Harness:
                    "status": r.status, "epochs_trained": r.epochs_trained,
                    "resumed_from": r.resumed_from, "metrics": r.metrics} for r in self.results]
             + self.direct_runs,
-            seeds=self.seeds, epochs_trained=trained, epochs_reused=total - trained,
+            seeds=self._seeds_used(), epochs_trained=trained, epochs_reused=total - trained,
             seconds=time.perf_counter() - self._t0, test_id=self.node.nodeid,
             expected_failure=self.expected_failure, **kw)
+
+    def _seeds_used(self) -> list[int]:
+        """The seeds of the claim's runs (a claim may take fewer or more than the tier's)."""
+        used = {r.spec.seed for r in self.results}
+        used |= {r["seed"] for r in self.direct_runs if "seed" in r}
+        return sorted(used) or self.seeds
 
     def record(self, checks: list[Check], **kw) -> Verdict:
         """Judge: pass when every check passes. A failing verdict fails the test."""
