@@ -42,7 +42,8 @@ def write_report(verdicts: list[dict], out_dir: Path, tier: str, *, seed_base: i
             draw_figure(v["figure"], out_dir / v["figure_file"], v["claim"])
     results = {"tier": tier, "generated": when, "environment": env, "seed_base": seed_base,
                "command": "pytest " + " ".join(args), "verdicts": verdicts}
-    (out_dir / "results.json").write_text(json.dumps(results, indent=1))
+    # compact: every per-epoch metric of every run makes it large (1.4 MB at the smoke tier)
+    (out_dir / "results.json").write_text(json.dumps(results, separators=(",", ":")))
     (out_dir / "REPORT.md").write_text(markdown(results))
     return out_dir / "REPORT.md"
 
