@@ -59,10 +59,18 @@ def wait_for(path: Path, proc: multiprocessing.Process) -> None:
         time.sleep(0.005)
 
 
-def kill(proc: multiprocessing.Process) -> None:
-    os.kill(proc.pid, signal.SIGKILL)
+def kill(proc: multiprocessing.Process, may_have_finished: bool = False) -> bool:
+    """SIGKILL; whether it killed the process. A process that may end on its own (not paused)
+    can finish between the caller's check and the signal: then it exited 0, killed by nothing."""
+    try:
+        os.kill(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     proc.join(TIMEOUT)
-    assert proc.exitcode == -signal.SIGKILL
+    if may_have_finished and proc.exitcode == 0:
+        return False
+    assert proc.exitcode == -signal.SIGKILL, f"exit code {proc.exitcode}"
+    return True
 
 
 def finish(proc: multiprocessing.Process, result: Path) -> dict:
