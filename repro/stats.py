@@ -34,11 +34,15 @@ def expect_drop(before, after, *, at_least: float, reason: str, name: str = "dro
 
 
 def expect_decreasing(x, values, *, reason: str, name: str = "trend", max_p: float = 0.05) -> Check:
-    """`values[i, s]` (condition i at x[i], seed s) falls with x: Spearman's rank correlation of
-    all (x, value) pairs is negative with one-sided p < max_p."""
-    v = np.asarray(values, float)
-    xs = np.repeat(np.asarray(x, float), v.shape[1])
-    res = stats.spearmanr(xs, v.ravel(), alternative="less")
+    """`values[i]` (the seeds of condition i at x[i]; conditions may have different numbers of
+    seeds) falls with x: Spearman's rank correlation of all (x, value) pairs is negative with
+    one-sided p < max_p."""
+    rows = [np.asarray(v, float).ravel() for v in values]
+    if len(rows) != len(x):
+        raise ValueError(f"{len(x)} conditions but values for {len(rows)}")
+    xs = np.concatenate([np.full(len(r), float(xi)) for xi, r in zip(x, rows)])
+    v = np.concatenate(rows)
+    res = stats.spearmanr(xs, v, alternative="less")
     rho, p = float(res.statistic), float(res.pvalue)
     passed = bool(np.isfinite(rho) and rho < 0 and p < max_p)
     return Check(name, rho, f"rho < 0, p < {max_p:g}", passed, reason, p_value=p,

@@ -35,6 +35,16 @@ def test_trend_direction():
     assert not expect_decreasing(x, flat, reason="r").passed
 
 
+def test_trend_takes_conditions_with_different_numbers_of_seeds():
+    x = [1, 2, 3]
+    rising = [[0.0, 0.001], [0.1, 0.12], [0.3, 0.5, 0.4, 0.6, 0.45]]
+    assert expect_decreasing(x, [-np.asarray(r) for r in rising], reason="r").passed
+    assert not expect_decreasing(x, rising, reason="r").passed
+    assert expect_decreasing(x, rising, reason="r").n == 9
+    with pytest.raises(ValueError, match="3 conditions"):
+        expect_decreasing(x, rising[:2], reason="r")
+
+
 def test_paired_gain_uses_the_pairing_and_its_bound():
     from repro.stats import expect_paired_gain
     lower = np.array([50.0, 60.0, 70.0])
