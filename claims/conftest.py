@@ -9,7 +9,7 @@ run); a file not listed goes last. A stale figure costs only balance, never a nu
 SMOKE_SECONDS = {
     "test_blur_deficit.py": 402, "test_high_level_deficits.py": 312, "test_depth.py": 314,
     "test_sensitivity_window.py": 284, "test_regularization_timing.py": 272,
-    "test_deep_linear.py": 215, "test_warm_start.py": 154, "test_constant_lr.py": 145,
+    "test_deep_linear.py": 330, "test_warm_start.py": 154, "test_constant_lr.py": 145,
     "test_fisher_trace.py": 121, "test_clean_switch_control.py": 78,
     "test_multipathway.py": 12, "test_layerwise_fisher.py": 7,  # reads the blur claim's runs
 }

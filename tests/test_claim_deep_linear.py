@@ -42,3 +42,23 @@ def test_depth3_data_without_a_strong_critical_period_fail(err, why):
 ])
 def test_depth_data_where_deeper_is_not_stronger_fail(rise, why):
     assert outcome_of(judge_depths((1, 2, 3), rise)) == "fail", why
+
+
+def test_depths_with_different_numbers_of_seeds():
+    shallow, middle = [0.0, 0.001], [0.11, 0.13]
+    assert outcome_of(judge_depths((1, 2, 3), [shallow, middle, [0.3, 0.5, 0.4, 0.6, 0.45]])) \
+        == "pass"
+    # depth 3 above depth 2 on average, but one seed in five below it: lost in seed noise
+    noisy = [0.05, 0.9, 0.12, 0.1, 0.15]
+    assert outcome_of(judge_depths((1, 2, 3), [shallow, middle, noisy])) == "fail"
+
+
+def test_the_comparison_reuses_the_curves_sweeps():
+    from claims.test_deep_linear import grid
+    for s in SETTINGS.values():
+        assert len(s.comparison_seeds) == len(s.depths)
+        for d in s.curve_depths:
+            assert all(grid(s, d, i) == s.switch_at for i in range(s.n_seeds))
+        ends = (s.switch_at[0], s.switch_at[-1])
+        for d, n in zip(s.depths, s.comparison_seeds):
+            assert all(grid(s, d, i) in (s.switch_at, ends) for i in range(n))
