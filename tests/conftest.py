@@ -1,5 +1,9 @@
 import numpy as np
 import pytest
+# Imported once, before any test: the in-process pytester runs of test_plugin.py roll sys.modules
+# back afterwards, and torch._dynamo imported for the first time inside one (torch imports it
+# lazily) cannot be imported again: its op library is already registered in torch's C++ side.
+import torch._dynamo  # noqa: F401
 
 
 def write_fake_cifar(directory, n_train=200, n_test=100, size=8, seed=0):
