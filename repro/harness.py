@@ -141,10 +141,11 @@ class Harness:
         frozen config and a seed, computed by the claim itself every time. `rows` are
         {"run": label, "epochs": n}; `shared` is the epochs they need with shared prefixes counted
         once. In a dry run this stops the claim, as `runs` does."""
-        keys = [f"{self.node.nodeid}#{i}" for i in range(shared)]  # shared with no other claim
+        # No store keys: these runs are shared with no other claim, and a key per step would
+        # be millions of strings for the deep linear sweeps.
         self.plan = {"runs": len(rows), "epochs_total": sum(r["epochs"] for r in rows),
                      "epochs_shared": shared, "epochs_to_train": shared, "rows": rows,
-                     "keys": keys, "keys_to_train": keys}
+                     "keys": [], "keys_to_train": [], "direct": True}
         if self.dry_run:
             raise PlanOnly()
 
@@ -155,7 +156,8 @@ class Harness:
 
     def plan_line(self) -> str:
         p = self.plan or {}
-        return (f"{p.get('runs', 0)} runs, {p.get('epochs_total', 0)} epochs as written, "
+        unit = "steps" if p.get("direct") else "epochs"
+        return (f"{p.get('runs', 0)} runs, {p.get('epochs_total', 0)} {unit} as written, "
                 f"{p.get('epochs_shared', 0)} with shared prefixes, "
                 f"{p.get('epochs_to_train', 0)} to train")
 

@@ -138,18 +138,25 @@ class ReportWriter:
         tr = terminalreporter
         if self.plans:
             tr.section("repro plan (dry run)")
-            total, keys, todo = 0, set(), set()
+            total, keys, todo, direct = 0, set(), set(), 0
             for p in self.plans.values():
-                tr.write_line(f"{p['claim']}: {p['runs']} runs, {p['epochs_total']} epochs as "
+                unit = "steps" if p.get("direct") else "epochs"
+                tr.write_line(f"{p['claim']}: {p['runs']} runs, {p['epochs_total']} {unit} as "
                               f"written, {p['epochs_shared']} with shared prefixes, "
                               f"{p['epochs_to_train']} to train")
                 for r in p["rows"]:
-                    tr.write_line(f"    {r['run']}: {r['epochs']} epochs")
+                    tr.write_line(f"    {r['run']}: {r['epochs']} {unit}")
+                if p.get("direct"):
+                    direct += p["epochs_to_train"]
+                    continue
                 total += p["epochs_total"]
                 keys.update(p["keys"])
                 todo.update(p["keys_to_train"])
             tr.write_line(f"all claims: {total} epochs as written, {len(keys)} with shared "
                           f"prefixes (within and across claims), {len(todo)} to train")
+            if direct:
+                tr.write_line(f"runs outside the store (full-batch steps, computed every time): "
+                              f"{direct} steps")
         if self.verdicts:
             tr.section("repro verdicts")
             for v in self.verdicts.values():

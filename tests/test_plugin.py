@@ -179,7 +179,9 @@ def test_direct_runs_are_planned_and_reach_the_report(project, tmp_path):
     args = ["--store", str(tmp_path / "s"), "--report", str(tmp_path / "r")]
     res = run(project, "--dry-run", *args)
     res.assert_outcomes(skipped=1)
-    res.stdout.fnmatch_lines(["*demo/direct: 3 runs, 21 epochs as written, 15 with shared*"])
+    res.stdout.fnmatch_lines(["*demo/direct: 3 runs, 21 steps as written, 15 with shared*",
+                              "all claims: 0 epochs as written*",
+                              "runs outside the store *: 15 steps"])
     run(project, *args, subprocess=True).assert_outcomes(passed=1)
     v = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())["verdicts"][0]
     assert [r["seed"] for r in v["runs"]] == [0, 1, 2]
