@@ -27,7 +27,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 claims: $(VENV)/.installed
-	$(VENV)/bin/pytest claims/ -n $(JOBS) --dist loadfile $(DATA_ARGS) $(PROGRESS) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest claims/ -n $(JOBS) --dist loadfile --no-loadscope-reorder $(DATA_ARGS) $(PROGRESS) $(PYTEST_ARGS)
 
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest tests/ -q $(PYTEST_ARGS)
