@@ -151,7 +151,8 @@ class Harness:
 
     def add_direct_runs(self, records: list[dict]) -> None:
         """Attach finished direct runs to the verdict: each a dict with at least "label" and
-        "epochs_trained", plus whatever defines and describes it (config, seed, metrics)."""
+        "epochs_trained" (0 when reused within the session; then "epochs" gives its length),
+        plus whatever defines and describes it (config, seed, metrics)."""
         self.direct_runs += records
 
     def plan_line(self) -> str:
@@ -172,7 +173,8 @@ class Harness:
     def _verdict(self, outcome: str, checks: list[Check], **kw) -> Verdict:
         direct = sum(r["epochs_trained"] for r in self.direct_runs)
         trained = sum(r.epochs_trained for r in self.results) + direct
-        total = sum(r.spec.total_epochs for r in self.results) + direct
+        total = (sum(r.spec.total_epochs for r in self.results)
+                 + sum(r.get("epochs", r["epochs_trained"]) for r in self.direct_runs))
         return Verdict(
             claim=self._claim_id(), paper=self.info.paper, statement=self.info.statement,
             tier=self.tier.name, outcome=outcome, checks=checks, paper_value=self.info.paper_value,
