@@ -183,6 +183,7 @@ class Harness:
                    "resumed_from": r.resumed_from, "metrics": r.metrics} for r in self.results]
             + self.direct_runs,
             seeds=self._seeds_used(), epochs_trained=trained, epochs_reused=total - trained,
+            unit="steps" if self.direct_runs else "epochs",
             seconds=time.perf_counter() - self._t0, test_id=self.node.nodeid,
             expected_failure=self.expected_failure, **kw)
 

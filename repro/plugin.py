@@ -16,6 +16,7 @@ import pytest
 from .harness import PLAN_PROPERTY, VERDICT_PROPERTY, Harness
 from .store import RunStore, StoreError, default_store_dir
 from .tiers import TIERS, get_tier
+from .verdict import unit_of
 
 
 def pytest_addoption(parser):
@@ -161,6 +162,7 @@ class ReportWriter:
             tr.section("repro verdicts")
             for v in self.verdicts.values():
                 tr.write_line(f"{v['outcome'].upper():6} {v['claim']}  (tier {v['tier']}, "
-                              f"{v['epochs_trained']} epochs trained, {v['epochs_reused']} reused)")
+                              f"{v['epochs_trained']} {unit_of(v)} trained, "
+                              f"{v['epochs_reused']} reused)")
             if self.written:
                 tr.write_line(f"report: {self.written}")

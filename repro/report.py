@@ -10,6 +10,8 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from .verdict import unit_of
+
 WORDS = {"pass": "replicated", "fail": "NOT replicated", "error": "error"}
 
 
@@ -68,9 +70,10 @@ def markdown(results: dict) -> str:
         rows.append([v["claim"], v["paper_value"], fmt(c["measured"]) if c else "",
                      fmt_ci(c["ci"]) if c else "", c["bound"] if c else "",
                      verdict_word(v), len(v["seeds"]),
-                     f"{v['epochs_trained']} / {v['epochs_reused']}", f"{v['seconds']:.0f} s"])
+                     f"{v['epochs_trained']} / {v['epochs_reused']} {unit_of(v)}",
+                     f"{v['seconds']:.0f} s"])
     lines.append(tabulate(rows, headers=["claim", "paper", "measured", "95 % CI", "bound",
-                                         "verdict", "seeds", "epochs trained / reused", "time"],
+                                         "verdict", "seeds", "trained / reused", "time"],
                           tablefmt="github"))
     for v in results["verdicts"]:
         lines += claim_section(v)
@@ -100,8 +103,10 @@ def claim_section(v: dict) -> list[str]:
                                              floatfmt=".4g"), ""]
     if v.get("figure_file"):
         out += [f"![{v['claim']}]({v['figure_file']})", ""]
-    out.append(f"Runs: {len(v['runs'])}, {v['epochs_trained']} epochs trained in this session, "
-               f"{v['epochs_reused']} reused from the run store.")
+    source = ("computed by an earlier claim of this session" if unit_of(v) == "steps"
+              else "from the run store")
+    out.append(f"Runs: {len(v['runs'])}, {v['epochs_trained']} {unit_of(v)} trained in this "
+               f"session, {v['epochs_reused']} reused ({source}).")
     return out
 
 

@@ -36,6 +36,7 @@ class Verdict:
     seeds: list[int] = field(default_factory=list)
     epochs_trained: int = 0
     epochs_reused: int = 0
+    unit: str = "epochs"  # of epochs_trained/reused: "steps" for a claim of direct runs
     seconds: float = 0.0
     test_id: str = ""
     expected_failure: str = ""  # why this claim is known not to replicate at this tier
@@ -46,6 +47,12 @@ class Verdict:
 
 def outcome_of(checks: list[Check]) -> str:
     return "pass" if checks and all(c.passed for c in checks) else "fail"
+
+
+def unit_of(v: dict) -> str:
+    """What a verdict's trained/reused counts count: store runs' epochs, or direct runs' full-batch
+    steps (reports written before the field existed counted epochs)."""
+    return v.get("unit", "epochs")
 
 
 def _clean(x):

@@ -50,6 +50,7 @@ def test_verdicts_reach_the_report(project, tmp_path):
         "demo/holds": "pass", "demo/broken": "fail"}
     md = (tmp_path / "r" / "smoke" / "REPORT.md").read_text()
     assert "NOT replicated" in md and "| demo/holds" in md
+    assert "epochs trained in this session" in md and "reused (from the run store)" in md
 
 
 def test_verdicts_reach_the_controller_under_xdist(project, tmp_path):
@@ -185,7 +186,8 @@ def test_direct_runs_are_planned_and_reach_the_report(project, tmp_path):
     run(project, *args, subprocess=True).assert_outcomes(passed=1)
     v = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())["verdicts"][0]
     assert [r["seed"] for r in v["runs"]] == [0, 1, 2]
-    assert (v["epochs_trained"], v["epochs_reused"]) == (21, 0)
+    assert (v["epochs_trained"], v["epochs_reused"], v["unit"]) == (21, 0, "steps")
+    assert "21 steps trained in this session" in (tmp_path / "r" / "smoke" / "REPORT.md").read_text()
 
 
 def test_more_seeds_extends_the_tiers_seeds_and_follows_the_seed_base():
