@@ -18,7 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from repro.deep_linear import MatrixCompletion, describe, sweep_steps, switch_sweep
+from repro.deep_linear import (
+    MatrixCompletion,
+    describe,
+    step_seconds,
+    sweep_steps,
+    switch_sweep,
+)
 from repro.figures import arms_figure
 from repro.harness import claim
 from repro.parallel import parallel_map
@@ -131,7 +137,9 @@ def run_sweeps(harness, s: CompletionSweep, jobs) -> dict[tuple[int, int], dict]
     second = MatrixCompletion().second_steps
     rows = [{"run": f"matrix completion depth {d} seed {seed} T={t}", "epochs": t + second}
             for d, seed, ts in jobs for t in ts]
-    harness.direct(rows, shared=sum(sweep_steps(MatrixCompletion(), ts) for _, _, ts in jobs))
+    steps = [sweep_steps(MatrixCompletion(), ts) for _, _, ts in jobs]
+    seconds = sum(n * step_seconds(MatrixCompletion(depth=d)) for n, (d, _, _) in zip(steps, jobs))
+    harness.direct(rows, shared=sum(steps), step_seconds=seconds / sum(steps))
     out, records = {}, []
     configs = [(MatrixCompletion(depth=d), ts, seed) for d, seed, ts in jobs]
     reused = {j for j in configs if j in _SWEEPS}  # computed by an earlier claim this session

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from repro.harness import claim
-from repro.multipathway import Multipathway, train
+from repro.multipathway import STEP_SECONDS, Multipathway, train
 from repro.stats import expect_drop, expect_mean_at_most, mean_sd
 
 EARLY_REASON = (
@@ -69,7 +69,7 @@ def test_an_early_gate_suppresses_the_pathway_for_good(harness):
     onsets = (None, *s.onsets)
     harness.direct([{"run": f"multipathway seed {seed} gate at {o}", "epochs": cfg.epochs}
                     for seed in seeds for o in onsets],
-                   shared=len(seeds) * len(onsets) * cfg.epochs)
+                   shared=len(seeds) * len(onsets) * cfg.epochs, step_seconds=STEP_SECONDS)
     res = {(o, seed): train(cfg, o, seed) for o in onsets for seed in seeds}
     harness.add_direct_runs([
         {"label": f"multipathway seed {seed} gate at {o}", "config": cfg.__dict__, "seed": seed,

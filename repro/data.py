@@ -82,7 +82,7 @@ def _load(name, data_dir, train_size, resolution, device, download) -> Dataset:
     xf = train.x.float() / 255
     mean, std = xf.mean(dim=(0, 2, 3)), xf.std(dim=(0, 2, 3))
     dev = torch.device(device)
-    mv = lambda s: Split(s.x.to(dev), s.y.to(dev))  # noqa: E731
+    mv = lambda s: Split(s.x.to(dev), s.y.to(dev))
     return Dataset(name, mv(train), mv(test), mean.to(dev), std.to(dev), k, source)
 
 
@@ -149,7 +149,48 @@ def _torchvision_arrays(name: str, root: Path, download: bool):
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=None)
+_SOURCES: dict[tuple, dict] = {}
+
+
+def data_source(name: str, data_dir: str | os.PathLike | None = None,
+                download: bool = False) -> dict:
+    """Where `name` is read from and the SHA-256 digest of what is read ("missing" when it is not
+    there yet): part of every run's key, since two files of one dataset (the JPEG-decoded
+    offline CIFAR-10 and the original, say) train different runs."""
+    root = (Path(data_dir) if data_dir is not None else default_data_dir()).resolve()
+    npz = root / f"{name}.npz"
+    cache_key = (name, str(root), npz.stat().st_mtime_ns if npz.is_file() else None)
+    if cache_key in _SOURCES:
+        return _SOURCES[cache_key]
+    if npz.is_file():
+        found = {"source": str(npz), "digest": file_digest(npz)[:16]}
+    else:
+        try:
+            arrays = _torchvision_arrays(name, root, download=False)
+        except (RuntimeError, OSError):
+            return {"source": f"missing ({root})", "digest": "missing"}
+        h = hashlib.sha256()
+        for a in arrays:
+            h.update(np.ascontiguousarray(a).tobytes())
+        found = {"source": f"torchvision:{root}", "digest": h.hexdigest()[:16]}
+    _SOURCES[cache_key] = found
+    return found
+
+
+def file_digest(path: Path) -> str:
+    st = path.stat()
+    return _file_digest(str(path), st.st_size, st.st_mtime_ns)
+
+
+@functools.cache
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def _verify_checksum(path: Path) -> None:
     """Check `path` against a SHA256SUMS file beside it, when there is one."""
     sums = path.parent / "SHA256SUMS"
@@ -159,9 +200,5 @@ def _verify_checksum(path: Path) -> None:
                 for ln in sums.read_text().splitlines() if len(ln.split()) == 2}
     if path.name not in expected:
         return
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 22), b""):
-            h.update(chunk)
-    if h.hexdigest() != expected[path.name]:
+    if file_digest(path) != expected[path.name]:
         raise ValueError(f"{path} does not match its digest in {sums}: the file is corrupt")

@@ -146,6 +146,16 @@ def switch_sweep(cfg: MatrixCompletion, switch_at, seed: int) -> dict:
     return out
 
 
+# Seconds of one step on one CPU thread, by depth: the plan's estimate and claim order only.
+# Measured with switch_sweep over T=(0, 2000), 2000 second-phase steps, on the 2-core CI machine
+# (2026-12-01).
+STEP_SECONDS = {1: 2.6e-5, 2: 1.8e-4, 3: 2.9e-4}
+
+
+def step_seconds(cfg: MatrixCompletion) -> float:
+    return STEP_SECONDS.get(cfg.depth, STEP_SECONDS[3] * cfg.depth / 3)
+
+
 def sweep_steps(cfg: MatrixCompletion, switch_at) -> int:
     """Steps a sweep trains, its first phase counted once."""
     return max(switch_at) + len(set(switch_at)) * cfg.second_steps

@@ -7,6 +7,9 @@ checkpoint after e epochs gives exactly the numbers of an uninterrupted run.
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
+import json
 import logging
 import math
 import time
@@ -15,10 +18,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
+from filelock import Timeout
 
+from . import cuda
 from .augment import random_crop_flip
+from .backend import Backend
 from .config import ENGINE_VERSION, RunSpec
-from .data import Dataset, Split, balanced_subset, load_dataset
+from .data import Dataset, Split, balanced_subset, data_source, load_dataset
 from .deficits import make_deficit
 from .fisher import FISHER_SEED, fisher_trace, probe_indices
 from .models import build_model, is_convolutional
@@ -31,7 +37,9 @@ EVAL_BATCH = 1000
 
 @dataclass(frozen=True)
 class Context:
-    """Where and how runs are trained; none of it changes a run's numbers on a given device."""
+    """Where and how runs are trained. The store, data directory and checkpoint cadence change no
+    number; the backend fields (device, threads, precision, determinism, compilation) and the
+    data file do, so they are part of every run's key (see `key`)."""
 
     store: RunStore
     data_dir: str | None = None
@@ -42,21 +50,36 @@ class Context:
     # numbers: it is part of the run's store key, and fixed (not "all cores") so that a plain run
     # and a run under `pytest -n 2` (a thread per worker) train the same runs.
     cpu_threads: int = 1
+    precision: str = "fp32"
+    deterministic: bool = True
+    compile: bool = False
 
     def __post_init__(self):
-        if not isinstance(self.cpu_threads, int) or self.cpu_threads < 1:
-            raise ValueError(f"cpu_threads must be a positive integer, got {self.cpu_threads!r}")
+        _ = self.backend  # Backend validates the fields
+
+    @property
+    def backend(self) -> Backend:
+        return Backend(self.device, self.cpu_threads, self.precision, self.deterministic,
+                       self.compile)
 
     @property
     def device_kind(self) -> str:
         return torch.device(self.device).type
 
-    @property
+    @functools.cached_property
     def device_tag(self) -> str:
-        """What besides the spec fixes a run's numbers: the device kind, and on the CPU the
-        thread count."""
-        kind = self.device_kind
-        return f"cpu-{self.cpu_threads}t" if kind == "cpu" else kind
+        """What besides the spec and its data fixes a run's numbers here (Backend.identity)."""
+        return json.dumps(self.backend.identity(), sort_keys=True, separators=(",", ":"))
+
+    def run_tag(self, dataset: str) -> str:
+        """The device tag and the digest of the data file `dataset` is read from."""
+        return f"{self.device_tag}|data={self.data_info(dataset)['digest']}"
+
+    def data_info(self, dataset: str) -> dict:
+        return data_source(dataset, self.data_dir, self.download)
+
+    def key(self, spec: RunSpec) -> str:
+        return spec.key(self.run_tag(spec.dataset))
 
     @contextlib.contextmanager
     def threads(self):
@@ -104,14 +127,28 @@ def perturb_seed(seed: int, epoch: int) -> int:
     return int(np.random.SeedSequence([seed, epoch, 0x5B7]).generate_state(1, np.uint64)[0] >> 1)
 
 
-def get_run(spec: RunSpec, ctx: Context) -> RunResult:
-    """The finished run `spec`: from the store, or trained from its longest stored prefix."""
-    key = spec.key(ctx.device_tag)
+class RunBusy(Exception):
+    """Another process holds the lock of a checkpoint this run would train next."""
+
+
+# Called after every epoch trained, as listener(spec, epoch): the session's progress display.
+EPOCH_LISTENERS: list = []
+
+
+def get_run(spec: RunSpec, ctx: Context, *, wait: bool = True,
+            keep: frozenset[str] = frozenset()) -> RunResult:
+    """The finished run `spec`: from the store, or trained from its longest stored prefix.
+
+    wait=False: raise RunBusy instead of waiting when another process is training a checkpoint
+    this run needs next (the caller trains other runs meanwhile). `keep`: store keys of
+    checkpoints other runs start from; a periodic checkpoint not among them is deleted once a
+    later checkpoint of this run supersedes it."""
+    key = ctx.key(spec)
     hit = ctx.store.meta(key)
     if hit is not None:
         return _result(spec, key, hit, resumed_from=len(hit["metrics"]))
     with ctx.threads():
-        return _train(spec, ctx)
+        return _train(spec, ctx, wait, keep)
 
 
 def _result(spec, key, meta, **kw) -> RunResult:
@@ -119,60 +156,139 @@ def _result(spec, key, meta, **kw) -> RunResult:
                      **kw)
 
 
-def _train(spec: RunSpec, ctx: Context) -> RunResult:
-    device, kind = torch.device(ctx.device), ctx.device_tag
+def _train(spec: RunSpec, ctx: Context, wait: bool, keep: frozenset[str]) -> RunResult:
+    device, tag, backend = torch.device(ctx.device), ctx.run_tag(spec.dataset), ctx.backend
+    backend.apply()
     data = load_dataset(spec.dataset, ctx.data_dir, train_size=spec.train_size,
                         resolution=spec.resolution, device=device, download=ctx.download)
-    model, opt = _build(spec, data, device)
+    model, opt = _build(spec, data, device, compile=ctx.compile)
     epoch, metrics = 0, []
-    for e in range(spec.total_epochs - 1, 0, -1):  # the longest stored prefix
-        stored = ctx.store.load(spec.truncate(e).key(kind), map_location=device)
-        if stored is not None:
-            if stored[0]["status"] == "diverged":  # a shorter run with this prefix diverged
-                return _diverged_too(spec, kind, stored[0])
-            epoch, metrics = e, _restore(model, opt, stored)
-            break
+    keys = [""] + [spec.truncate(e).key(tag) for e in range(1, spec.total_epochs + 1)]
+    found, stored = _longest_stored(keys, ctx, device, above=0, below=spec.total_epochs)
+    if stored is not None:
+        if stored[0]["status"] == "diverged":  # a shorter run with this prefix diverged
+            return _diverged_too(spec, tag, stored[0])
+        epoch, metrics = found, _restore(model, opt, stored)
     resumed_from, trained, t0 = epoch, 0, time.perf_counter()
-    log.info("%s: training from epoch %d of %d", spec.label(), epoch, spec.total_epochs)
     # Checkpoints at every phase boundary (the prefixes other runs share) and every few epochs
     # (so that a crash loses little); each segment is trained under its checkpoint's lock.
     stops = sorted({b for b in spec.boundaries if b > epoch}
                    | set(range(epoch + ctx.checkpoint_every, spec.total_epochs,
                                ctx.checkpoint_every)))
+    periodic: list[str] = []  # checkpoints this call wrote that only this run needed
     for stop in stops:
-        prefix = spec.truncate(stop)
-        key = prefix.key(kind)
-        with ctx.store.lock(key):
-            stored = ctx.store.load(key, map_location=device)
-            if stored is not None:  # another process trained this segment meanwhile
+        if stop <= epoch:
+            continue
+        prefix, key = spec.truncate(stop), keys[stop]
+        lock = ctx.store.lock(key)
+        if not wait and _busy(ctx, keys[epoch + 1: stop + 1]):
+            raise RunBusy(f"{prefix.label()} is being trained by another process")
+        with lock:
+            # another process may have trained this segment meanwhile, or gone further and
+            # pruned this checkpoint: continue from the longest prefix stored now
+            found, stored = _longest_stored(keys, ctx, device, above=epoch,
+                                            below=spec.total_epochs + 1)
+            if stored is not None:
                 if stored[0]["status"] == "diverged":
-                    return _diverged_too(spec, kind, stored[0])
-                epoch, metrics = stop, _restore(model, opt, stored)
-                continue
+                    return _diverged_too(spec, tag, stored[0])
+                epoch, metrics = found, _restore(model, opt, stored)
+                if epoch >= stop:
+                    continue
+            if trained == 0:
+                log.info("%s: training from epoch %d of %d", spec.label(), epoch,
+                         spec.total_epochs)
             try:
-                while epoch < stop:
-                    metrics.append(train_epoch(model, opt, data, spec, epoch, device))
-                    epoch, trained = epoch + 1, trained + 1
+                epoch, trained = _segment(model, opt, data, spec, ctx, epoch, stop, metrics,
+                                          trained, tag)
             except RunDiverged as err:
-                meta = _meta(spec, metrics, "diverged", reason=str(err))
-                ctx.store.save(spec.key(kind), meta, {})
+                meta = _meta(spec, metrics, "diverged", ctx, reason=str(err))
+                ctx.store.save(spec.key(tag), meta, {})
                 log.warning("%s diverged: %s", spec.label(), err)
-                return _result(spec, spec.key(kind), meta, epochs_trained=trained,
+                return _result(spec, spec.key(tag), meta, epochs_trained=trained,
                                resumed_from=resumed_from)
-            ctx.store.save(key, _meta(prefix, metrics, "ok"), _state(model, opt))
+            except torch.cuda.OutOfMemoryError as err:
+                return _out_of_memory(spec, tag, ctx, err, metrics, trained, resumed_from)
+            ctx.store.save(key, _meta(prefix, metrics, "ok", ctx), _state(model, opt))
+            for old in periodic:
+                ctx.store.discard(old)
+            periodic = [key] if stop not in spec.boundaries and key not in keep else []
     seconds = time.perf_counter() - t0
     log.info("%s: done, %d epochs trained in %.0f s, final test accuracy %.4f", spec.label(),
              trained, seconds, metrics[-1]["test_acc"])
-    return RunResult(spec, spec.key(kind), "ok", metrics, epochs_trained=trained,
+    return RunResult(spec, spec.key(tag), "ok", metrics, epochs_trained=trained,
                      resumed_from=resumed_from, seconds=seconds)
 
 
-def _diverged_too(spec: RunSpec, kind: str, prefix_meta: dict) -> RunResult:
+def _longest_stored(keys: list[str], ctx: Context, device, above: int, below: int):
+    """(e, entry) of the longest stored prefix with above < e < below (keys[e] names the
+    prefix of e epochs), or (above, None)."""
+    for e in range(below - 1, above, -1):
+        key = keys[e]
+        if ctx.store.has(key):
+            stored = ctx.store.load(key, map_location=device)
+            if stored is not None:  # else pruned or damaged meanwhile: look shorter
+                return e, stored
+    return above, None
+
+
+def _segment(model, opt, data, spec, ctx, epoch, stop, metrics, trained, tag):
+    """Train epochs [epoch, stop). On Ctrl-C, the state after the last finished epoch is stored
+    first, so an interrupted session loses only the epoch in progress."""
+    snapshot = None
+    try:
+        while epoch < stop:
+            metrics.append(train_epoch(model, opt, data, spec, epoch, torch.device(ctx.device),
+                                       ctx.backend))
+            epoch, trained = epoch + 1, trained + 1
+            for listener in EPOCH_LISTENERS:
+                listener(spec, epoch)
+            if epoch < stop:
+                snapshot = (epoch, list(metrics), copy.deepcopy(_state(model, opt)))
+    except KeyboardInterrupt:
+        if snapshot is not None:
+            e, rows, state = snapshot
+            ctx.store.save(spec.truncate(e).key(tag), _meta(spec.truncate(e), rows, "ok", ctx),
+                           state)
+            log.warning("%s: interrupted; epochs 1-%d are stored, a rerun resumes there",
+                        spec.label(), e)
+        raise
+    return epoch, trained
+
+
+def _busy(ctx: Context, keys: list[str]) -> bool:
+    """Whether another process holds the lock of one of these checkpoints: it is training a
+    prefix this run would otherwise train again."""
+    for key in keys:
+        lock = ctx.store.lock(key)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return True
+        lock.release()
+    return False
+
+
+def _out_of_memory(spec, tag, ctx, err, metrics, trained, resumed_from) -> RunResult:
+    """A CUDA out-of-memory error: the run fails with what a user needs to fix it; nothing is
+    stored, and the memory is given back so that the session's other claims can go on."""
+    index = torch.device(ctx.device).index or 0
+    mem = cuda.memory(index)
+    free = (f"{mem[0] / 2**20:.0f} MiB free of {mem[1] / 2**20:.0f} MiB" if mem
+            else "free memory unknown")
+    reason = (f"CUDA out of memory on {ctx.device} at batch size {spec.batch_size}, epoch "
+              f"{len(metrics) + 1} ({free}): {str(err).splitlines()[0]}")
+    torch.cuda.empty_cache()
+    log.error("%s: %s", spec.label(), reason)
+    return RunResult(spec, spec.key(tag), "out of memory", metrics, epochs_trained=trained,
+                     resumed_from=resumed_from, reason=reason)
+
+
+def _diverged_too(spec: RunSpec, tag: str, prefix_meta: dict) -> RunResult:
     """Runs are deterministic: a run whose prefix diverged diverges at the same epoch."""
-    return _result(spec, spec.key(kind), prefix_meta)
+    return _result(spec, spec.key(tag), prefix_meta)
 
 
-def _build(spec: RunSpec, data: Dataset, device: torch.device):
+def _build(spec: RunSpec, data: Dataset, device: torch.device, compile: bool = False):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(init_seed(spec.seed))
         model = build_model(spec.model, tuple(data.train.x.shape[1:]), data.num_classes,
@@ -180,6 +296,8 @@ def _build(spec: RunSpec, data: Dataset, device: torch.device):
     model = model.to(device)
     if is_convolutional(spec.model):
         model = model.to(memory_format=torch.channels_last)
+    if compile:
+        model.compile()  # in place: the state dict keeps its names
     opt = torch.optim.SGD(model.parameters(), lr=spec.lr, momentum=spec.momentum,
                           weight_decay=spec.weight_decay, foreach=True)
     return model, opt
@@ -196,12 +314,15 @@ def _restore(model, opt, stored) -> list[dict]:
     return list(meta["metrics"])
 
 
-def _meta(prefix: RunSpec, metrics: list[dict], status: str, reason: str = "") -> dict:
+def _meta(prefix: RunSpec, metrics: list[dict], status: str, ctx: Context,
+          reason: str = "") -> dict:
     return {"spec": prefix.canonical(), "engine": ENGINE_VERSION, "status": status,
-            "epochs": len(metrics), "metrics": metrics, "reason": reason}
+            "epochs": len(metrics), "metrics": metrics, "reason": reason,
+            "device": ctx.backend.identity(), "data": ctx.data_info(prefix.dataset)}
 
 
-def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device) -> dict:
+def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device,
+                backend: Backend | None = None) -> dict:
     g = epoch_generator(spec.seed, epoch, device)
     phase, phase_start = spec.phase_at(epoch)
     if epoch == phase_start and phase.shrink_perturb is not None:
@@ -220,6 +341,7 @@ def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device) ->
     order = torch.randperm(n, generator=g, device=device)
     loss_sum = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
+    autocast = backend.autocast() if backend else contextlib.nullcontext()
     model.train()
     for i in range(0, n, spec.batch_size):
         idx = order[i : i + spec.batch_size]
@@ -229,8 +351,9 @@ def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device) ->
         x = to_input(x, data, channels_last)
         if deficit is not None:  # commutes with the per-channel affine normalisation
             x, y = deficit(x, y, g)
-        out = model(x)
-        loss = F.cross_entropy(out, y)
+        with autocast:
+            out = model(x)
+            loss = F.cross_entropy(out, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -242,7 +365,8 @@ def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device) ->
     done = epoch + 1
     test_loss = test_acc = None
     if (spec.test_every and done % spec.test_every == 0) or done in spec.boundaries:
-        test_loss, test_acc = evaluate(model, data, channels_last)
+        with autocast:
+            test_loss, test_acc = evaluate(model, data, channels_last)
     row = {"epoch": done, "deficit": deficit_name, "lr": lr, "train_loss": train_loss,
            "train_acc": correct.item() / n, "test_loss": test_loss, "test_acc": test_acc,
            **phase.settings()}
@@ -269,7 +393,7 @@ def load_model(spec: RunSpec, ctx: Context):
     """The network stored for `spec` (a run or a stored prefix of one), in eval mode, with its
     data; None when the store does not hold it."""
     device = torch.device(ctx.device)
-    stored = ctx.store.load(spec.key(ctx.device_tag), map_location=device)
+    stored = ctx.store.load(ctx.key(spec), map_location=device)
     if stored is None or stored[0]["status"] != "ok":
         return None
     data = load_dataset(spec.dataset, ctx.data_dir, train_size=spec.train_size,

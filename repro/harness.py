@@ -3,16 +3,20 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import time
 from dataclasses import dataclass
 
 import pytest
 
 from .config import RunSpec
+from .cost import epoch_macs, state_bytes
 from .data import DataNotFound, load_dataset
-from .engine import Context, RunResult, get_run, load_model, measure_fisher
+from .engine import Context, RunBusy, RunResult, get_run, load_model, measure_fisher
 from .tiers import Tier
 from .verdict import Check, Verdict, outcome_of
+
+log = logging.getLogger("repro.harness")
 
 VERDICT_PROPERTY = "repro_verdict"
 PLAN_PROPERTY = "repro_plan"
@@ -38,10 +42,16 @@ def claim(claim_id: str, *, paper: str, statement: str, paper_value: str = ""):
     """Mark a test function as the check of one paper claim; it receives `harness`."""
 
     def deco(fn):
+        info = ClaimInfo(claim_id, paper, statement, paper_value)
+
+        def plan_call(**kwargs):  # schedule.plan_items: the claim, called on a dry-run harness
+            kwargs["harness"].begin(info)
+            return fn(**kwargs)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             h: Harness = kwargs["harness"]
-            h.begin(ClaimInfo(claim_id, paper, statement, paper_value))
+            h.begin(info)
             try:
                 return fn(*args, **kwargs)
             except PlanOnly:
@@ -53,6 +63,7 @@ def claim(claim_id: str, *, paper: str, statement: str, paper_value: str = ""):
                 h.record_error(f"{type(err).__name__}: {err}")
                 raise
 
+        wrapper._repro_claim = plan_call
         return wrapper
 
     return deco
@@ -60,8 +71,11 @@ def claim(claim_id: str, *, paper: str, statement: str, paper_value: str = ""):
 
 class Harness:
     def __init__(self, tier: Tier, ctx: Context | None, seed_base: int, dry_run: bool, node,
-                 ray_address: str | None = None):
+                 ray_address: str | None = None, keep: frozenset[str] = frozenset(),
+                 timer=None):
         self.tier = tier
+        self.keep = keep  # checkpoints other runs of the session start from (engine.get_run)
+        self.timer = timer  # cost.Timer: estimated seconds in the plan
         self.ray_address = ray_address  # None: train here; else one Ray task per run
         self.ctx = ctx
         self.seed_base = seed_base
@@ -93,23 +107,22 @@ class Harness:
     def runs(self, specs: list[RunSpec]) -> list[RunResult]:
         """The finished runs, trained where the store lacks them (shortest first, so that longer
         runs start from the prefixes the shorter ones stored)."""
-        self.plan = plan(specs, self.ctx)
+        self.plan = plan(specs, self.ctx, self.timer)
         if self.dry_run:
             raise PlanOnly()
         load_data(specs, self.ctx)
-        out: dict[int, RunResult] = {}
         order = sorted(range(len(specs)), key=lambda i: (specs[i].total_epochs, i))
         if self.ray_address:
             from .ray_backend import get_runs
 
-            got = get_runs([specs[i] for i in order], self.ctx, self.ray_address)
+            got = dict(zip(order, get_runs([specs[i] for i in order], self.ctx,
+                                           self.ray_address)))
         else:
-            got = (get_run(specs[i], self.ctx) for i in order)
-        for i, res in zip(order, got):
-            if res.status != "ok":
-                raise RunFailed(f"{specs[i].label()} {res.status}: {res.reason}")
-            out[i] = res
-        results = [out[i] for i in range(len(specs))]
+            got = train_all(specs, order, self.ctx, self.keep)
+        for i in order:
+            if got[i].status != "ok":
+                raise RunFailed(f"{specs[i].label()} {got[i].status}: {got[i].reason}")
+        results = [got[i] for i in range(len(specs))]
         self.results += results
         return results
 
@@ -136,16 +149,19 @@ class Harness:
             self.expected_failure = reason
             self.node.add_marker(pytest.mark.xfail(strict=True, reason=reason))
 
-    def direct(self, rows: list[dict], *, shared: int) -> None:
+    def direct(self, rows: list[dict], *, shared: int, step_seconds: float = 0.0) -> None:
         """Declare runs that bypass the engine and the store: cheap, deterministic functions of a
         frozen config and a seed, computed by the claim itself every time. `rows` are
         {"run": label, "epochs": n}; `shared` is the epochs they need with shared prefixes counted
-        once. In a dry run this stops the claim, as `runs` does."""
+        once; `step_seconds` the measured seconds of one of their steps on one CPU thread (for the
+        plan's estimate and the order of claims). In a dry run this stops the claim, as `runs`
+        does."""
         # No store keys: these runs are shared with no other claim, and a key per step would
         # be millions of strings for the deep linear sweeps.
         self.plan = {"runs": len(rows), "epochs_total": sum(r["epochs"] for r in rows),
                      "epochs_shared": shared, "epochs_to_train": shared, "rows": rows,
-                     "keys": [], "keys_to_train": [], "direct": True}
+                     "keys": [], "keys_to_train": [], "direct": True,
+                     "seconds_to_train": shared * step_seconds}
         if self.dry_run:
             raise PlanOnly()
 
@@ -185,7 +201,15 @@ class Harness:
             seeds=self._seeds_used(), epochs_trained=trained, epochs_reused=total - trained,
             unit="steps" if self.direct_runs else "epochs",
             seconds=time.perf_counter() - self._t0, test_id=self.node.nodeid,
-            expected_failure=self.expected_failure, **kw)
+            expected_failure=self.expected_failure, **self._provenance(), **kw)
+
+    def _provenance(self) -> dict:
+        """The data and device behind the claim's store runs."""
+        if not self.results or self.ctx is None:
+            return {}
+        names = sorted({r.spec.dataset for r in self.results})
+        return {"data": [{"dataset": n, **self.ctx.data_info(n)} for n in names],
+                "device": self.ctx.backend.identity()}
 
     def _seeds_used(self) -> list[int]:
         """The seeds of the claim's runs (a claim may take fewer or more than the tier's)."""
@@ -212,33 +236,68 @@ class Harness:
         self.node.user_properties.append((VERDICT_PROPERTY, json.dumps(v.to_json())))
 
 
+def train_all(specs: list[RunSpec], order: list[int], ctx: Context,
+              keep: frozenset[str]) -> dict[int, RunResult]:
+    """Get the runs in `order`; one whose next checkpoint another process is training is put
+    off while other runs are left to train, so a worker never waits while it has work."""
+    got: dict[int, RunResult] = {}
+    pending = list(order)
+    while pending:
+        deferred = []
+        for i in pending:
+            try:
+                got[i] = get_run(specs[i], ctx, wait=False, keep=keep)
+            except RunBusy as busy:
+                log.info("%s: put off (%s)", specs[i].label(), busy)
+                deferred.append(i)
+        if deferred and len(deferred) == len(pending):  # nothing else to do: wait for one
+            i = deferred.pop(0)
+            log.info("%s: waiting for another process", specs[i].label())
+            got[i] = get_run(specs[i], ctx, wait=True, keep=keep)
+        pending = deferred
+    return got
+
+
 def load_data(specs: list[RunSpec], ctx: Context) -> None:
     """Load the data of every run still to train before training any, so that a missing or
     unusable dataset is an error now, not after hours of training (loads are cached: the engine
     gets these same tensors)."""
     todo = {(s.dataset, s.train_size, s.resolution) for s in specs
-            if not ctx.store.has(s.key(ctx.device_tag))}
+            if not ctx.store.has(ctx.key(s))}
     for name, train_size, resolution in sorted(todo, key=str):
         load_dataset(name, ctx.data_dir, train_size=train_size, resolution=resolution,
                      device=ctx.device, download=ctx.download)
 
 
-def plan(specs: list[RunSpec], ctx: Context | None) -> dict:
-    """Epochs the runs need as written, with shared prefixes counted once, and still to train.
+def plan(specs: list[RunSpec], ctx: Context | None, timer=None) -> dict:
+    """Epochs the runs need as written, with shared prefixes counted once, and still to train;
+    their cost in multiply-accumulates and, with a `timer`, in estimated seconds here.
 
     Epoch e of a run is named by the key of the run truncated to e; runs that share a prefix
     share those names. An epoch is covered when a checkpoint at or after it is stored.
     """
-    kind = ctx.device_tag if ctx else "cpu-1t"
-    needed: set[str] = set()
+    needed: dict[str, tuple[RunSpec, int]] = {}
     covered: set[str] = set()
+    boundaries: set[str] = set()
+    finals: list[str] = []
     for s in specs:
-        keys = [s.truncate(e).key(kind) for e in range(1, s.total_epochs + 1)]
-        needed.update(keys)
+        tag = ctx.run_tag(s.dataset) if ctx else "cpu-1t"
+        keys = [s.truncate(e).key(tag) for e in range(1, s.total_epochs + 1)]
+        needed.update((k, (s, e)) for e, k in enumerate(keys))
+        boundaries.update(keys[b - 1] for b in s.boundaries)
+        finals.append(keys[-1])
         if ctx is not None:
             last = max((i for i, k in enumerate(keys) if ctx.store.has(k)), default=-1)
             covered.update(keys[: last + 1])
-    rows = [{"run": s.label(), "epochs": s.total_epochs} for s in specs]
+    todo = sorted(set(needed) - covered)
+    seconds = {k: timer.epoch_seconds(*needed[k]) for k in todo} if timer else {}
+    rows = [{"run": s.label(), "epochs": s.total_epochs, "key": k} for s, k in zip(specs, finals)]
     return {"runs": len(specs), "epochs_total": sum(r["epochs"] for r in rows),
-            "epochs_shared": len(needed), "epochs_to_train": len(needed - covered), "rows": rows,
-            "keys": sorted(needed), "keys_to_train": sorted(needed - covered)}
+            "epochs_shared": len(needed), "epochs_to_train": len(todo), "rows": rows,
+            "keys": sorted(needed), "keys_to_train": todo,
+            "checkpoints": {k: state_bytes(needed[k][0]) for k in sorted(boundaries)},
+            "macs_by_key": {k: epoch_macs(*needed[k]) for k in todo},
+            "macs_to_train": sum(epoch_macs(*needed[k]) for k in todo),
+            "macs_total": sum(epoch_macs(*v) for v in needed.values()),
+            "seconds_by_key": seconds,
+            "seconds_to_train": sum(seconds.values()) if timer else None}

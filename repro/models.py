@@ -22,6 +22,18 @@ PAPER_WIDTH = {
 PAPER_DEPTH = {"allcnn": 2, "conv3": 1, "fc": 1, "resnet18": 2}
 
 
+class GlobalAvgPool(nn.Module):
+    """Global average pooling to [N, C, 1, 1]. On CUDA a mean, because adaptive_avg_pool2d's
+    CUDA backward has no deterministic implementation (it raises under
+    torch.use_deterministic_algorithms); on the CPU adaptive_avg_pool2d, whose numbers the
+    stored CPU runs have."""
+
+    def forward(self, x):
+        if x.is_cuda:
+            return x.mean(dim=(2, 3), keepdim=True)
+        return nn.functional.adaptive_avg_pool2d(x, 1)
+
+
 def conv_bn(cin: int, cout: int, k: int = 3, stride: int = 1) -> list[nn.Module]:
     return [nn.Conv2d(cin, cout, k, stride, padding=k // 2, bias=False), nn.BatchNorm2d(cout),
             nn.ReLU(inplace=True)]
@@ -38,7 +50,7 @@ class AllCNN(nn.Module):
                 c = w
             layers += conv_bn(c, w, stride=2)
         layers += conv_bn(c, w2) + conv_bn(w2, w2, k=1)
-        layers += [nn.Conv2d(w2, num_classes, 1), nn.AdaptiveAvgPool2d(1), nn.Flatten()]
+        layers += [nn.Conv2d(w2, num_classes, 1), GlobalAvgPool(), nn.Flatten()]
         self.net = nn.Sequential(*layers)
 
     def forward(self, x):
@@ -55,7 +67,7 @@ class Conv3(nn.Module):
                 c = w
             if i < len(width) - 1:
                 layers.append(nn.MaxPool2d(2))
-        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes)]
+        layers += [GlobalAvgPool(), nn.Flatten(), nn.Linear(c, num_classes)]
         self.net = nn.Sequential(*layers)
 
     def forward(self, x):
@@ -101,7 +113,7 @@ class ResNet18(nn.Module):
             for j in range(depth):
                 layers.append(BasicBlock(c, w, stride=2 if (i > 0 and j == 0) else 1))
                 c = w
-        layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(c, num_classes)]
+        layers += [GlobalAvgPool(), nn.Flatten(), nn.Linear(c, num_classes)]
         self.net = nn.Sequential(*layers)
 
     def forward(self, x):

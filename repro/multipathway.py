@@ -36,6 +36,11 @@ class Multipathway:
             raise ValueError("depth must be >= 2 and width at least the number of items")
 
 
+# Seconds of one step on one CPU thread (train(Multipathway(), None, 0) on the 2-core CI machine,
+# 2026-12-01): the plan's estimate and claim order only.
+STEP_SECONDS = 3.7e-3
+
+
 def hierarchical_targets(levels: int) -> torch.Tensor:
     """(features x items): one feature per node of a binary tree over 2**levels items, 1 for the
     items under that node (root, halves, quarters, ..., single items)."""

@@ -1,28 +1,34 @@
-"""The pytest plugin: options, the `harness` fixture, and the report written by the controller.
+"""The pytest plugin: options, the session's plan, the `harness` fixture, progress and the report.
 
-Under xdist each worker runs claims and attaches its verdicts to the test reports'
-user_properties; only the controller (the process without `workerinput`) collects them and
-writes reports/<tier>/, after every worker is done.
+Roles under xdist: the controller (no `workerinput`) never trains and never touches a GPU or
+CUDA_VISIBLE_DEVICES; it checks the options, hands the workers a progress directory, prints
+progress, and writes reports/<tier>/ from the verdicts the workers attach to their test reports.
+Each worker (or the single process of a plain run) takes its device from `--gpus`, plans every
+claim at collection (repro.schedule), and trains.
 """
 from __future__ import annotations
 
 import json
 import os
-import re
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from . import cuda
 from .harness import PLAN_PROPERTY, VERDICT_PROPERTY, Harness
 from .store import RunStore, StoreError, default_store_dir
 from .tiers import TIERS, get_tier
 from .verdict import unit_of
 
+PROGRESS_KEY = "repro_progress_dir"
+
 
 def pytest_addoption(parser):
     g = parser.getgroup("repro", "reproducibility claims")
-    g.addoption("--tier", default="smoke", choices=sorted(TIERS),
-                help="smoke: CPU-sized runs in minutes (default); paper: the papers' settings")
+    g.addoption("--tier", default=None, choices=sorted(TIERS),
+                help="smoke: CPU-sized runs in minutes; paper: the papers' settings (default: "
+                     "paper with --gpus or a GPU Ray cluster, else smoke)")
     g.addoption("--store", default=None, metavar="DIR",
                 help="run store directory (default $REPRO_STORE or ~/.cache/repro/store)")
     g.addoption("--report", default=None, metavar="DIR",
@@ -32,7 +38,19 @@ def pytest_addoption(parser):
     g.addoption("--download", action="store_true",
                 help="let torchvision download missing datasets into the data directory")
     g.addoption("--gpus", nargs="?", const="all", default=None, metavar="LIST",
-                help="train on CUDA, one GPU per xdist worker (all visible GPUs, or e.g. 0,1)")
+                help="train on CUDA: xdist worker N takes entry N of LIST (device indices within "
+                     "any CUDA_VISIBLE_DEVICES; repeat one to share it: 0,0,1,1); default all "
+                     "visible GPUs, and -n auto starts one worker per entry")
+    g.addoption("--precision", default="fp32", choices=("fp32", "tf32", "bf16"),
+                help="fp32 (default; TF32 off), tf32 (CUDA), or bf16 autocast; part of each "
+                     "run's key")
+    g.addoption("--compile", action="store_true",
+                help="torch.compile the networks (other numbers: part of each run's key)")
+    g.addoption("--nondeterministic", action="store_true",
+                help="on CUDA, let cuDNN pick the fastest kernels (numbers vary run to run; "
+                     "part of each run's key); default: deterministic algorithms")
+    g.addoption("--paper-on-cpu", action="store_true",
+                help="train the paper tier on the CPU anyway (otherwise refused with its cost)")
     g.addoption("--ray", default=None, metavar="ADDRESS",
                 help="train each run as a task on this Ray cluster (one GPU per task when it has "
                      "GPUs); --store must be a path every node mounts")
@@ -42,72 +60,191 @@ def pytest_addoption(parser):
     g.addoption("--seed-base", type=int, default=0, metavar="N",
                 help="add N to every seed, to check that verdicts do not hinge on the seeds")
     g.addoption("--dry-run", action="store_true",
-                help="list the runs and epochs each claim needs, train nothing")
+                help="list the runs, epochs and estimated time each claim needs, train nothing")
+    g.addoption("--progress-every", type=float, default=30.0, metavar="SECONDS",
+                help="print a progress line with the expected end this often (0: never)")
+
+
+def is_worker(config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def is_controller(config) -> bool:
+    return not is_worker(config) and config.getoption("dist", "no") != "no" and bool(
+        config.getoption("tx", None))
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto --gpus`: one worker per entry of the GPU list."""
+    if config.getoption("gpus", None) is None:
+        return None
+    from .gpus import NoGPU, visible_gpus
+
+    try:
+        return len(visible_gpus(config.getoption("gpus")))
+    except NoGPU:
+        return None  # pytest_configure says why
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "claim: a paper claim check")
-    gpus = config.getoption("gpus", None)
-    if gpus is not None:
-        if not re.fullmatch(r"all|\d+(,\d+)*", gpus):
-            raise pytest.UsageError(f"--gpus takes 'all' or a list like 0,1, not {gpus!r} "
-                                    "(put paths before --gpus)")
-        from .gpus import NoGPU, assign_gpu
+    _check_numbers(config)
+    device = _device(config)
+    if config.getoption("tier") is None:
+        config.option.tier = "paper" if device != "cpu" else "smoke"
+    config._repro_device = device
+    config._repro_refused = (config.getoption("tier") == "paper" and device == "cpu"
+                             and not config.getoption("paper_on_cpu")
+                             and not config.getoption("dry_run"))
+    if config._repro_refused:
+        config.option.dry_run = True  # plan every claim, train nothing, then stop (summary)
+    from .backend import Backend
 
-        try:
-            assign_gpu(gpus)
-            import torch
-
-            if not torch.cuda.is_available():
-                raise NoGPU("--gpus was given but torch sees no CUDA device here; run without "
-                            "--gpus to train on the CPU")
-        except NoGPU as err:
-            raise pytest.UsageError(str(err)) from None
-    if config.getoption("seed_base", 0) < 0:
-        raise pytest.UsageError(f"--seed-base must be a non-negative integer (seeds are), not "
-                                f"{config.getoption('seed_base')}")
-    threads = config.getoption("cpu_threads", 1)
-    if threads < 1:
-        raise pytest.UsageError(f"--cpu-threads must be a positive integer, not {threads}")
-    if gpus is None:
+    try:
+        Backend(device if device != "cpu" else "cpu", config.getoption("cpu_threads"),
+                config.getoption("precision"), not config.getoption("nondeterministic"),
+                config.getoption("compile"))
+    except ValueError as err:
+        raise pytest.UsageError(str(err)) from None
+    if device == "cpu":
         import torch
 
         # the whole process, not only training, so that data loading and Fisher probes on
         # stored networks see the same thread count in a plain run and in each xdist worker
-        torch.set_num_threads(threads)
+        torch.set_num_threads(config.getoption("cpu_threads"))
     store_dir = config.getoption("store", None) or default_store_dir()
     try:
         config._repro_store = RunStore(store_dir)
     except StoreError as err:
         raise pytest.UsageError(str(err)) from None
-    if not hasattr(config, "workerinput"):
+    _default_distribution(config)
+    if not is_worker(config):
+        config._repro_progress_dir = tempfile.mkdtemp(prefix="repro-progress-")
         config.pluginmanager.register(ReportWriter(config), "repro-report-writer")
+    else:
+        config._repro_progress_dir = config.workerinput.get(PROGRESS_KEY)
+
+
+def _check_numbers(config):
+    if config.getoption("seed_base", 0) < 0:
+        raise pytest.UsageError(f"--seed-base must be a non-negative integer (seeds are), not "
+                                f"{config.getoption('seed_base')}")
+    if config.getoption("cpu_threads", 1) < 1:
+        raise pytest.UsageError(f"--cpu-threads must be a positive integer, not "
+                                f"{config.getoption('cpu_threads')}")
+
+
+def _device(config) -> str:
+    """This process's training device: "cpu", "cuda:<i>" (a worker or plain run with --gpus),
+    "cuda" (the controller with --gpus, which picks none), or the Ray cluster's kind."""
+    gpus = config.getoption("gpus", None)
+    if gpus is not None:
+        from .gpus import NoGPU, visible_gpus, worker_gpu
+
+        try:
+            entries = visible_gpus(gpus)
+        except NoGPU as err:
+            raise pytest.UsageError(str(err)) from None
+        if is_controller(config):
+            return "cuda"
+        worker = config.workerinput["workerid"] if is_worker(config) else None
+        return cuda.select(worker_gpu(entries, worker))
+    if config.getoption("ray", None):
+        from .ray_backend import connect
+
+        return connect(config.getoption("ray"))
+    return "cpu"
+
+
+def _default_distribution(config):
+    """`pytest claims/ -n 4` as typed: claims are sent to workers by group (repro.schedule), in
+    the plan's order, unless the user chose a --dist mode."""
+    if not is_controller(config) or config.getoption("dist") != "load":
+        return
+    if any(a == "-d" or a.startswith("--dist") for a in config.invocation_params.args):
+        return
+    config.option.dist = "loadgroup"
+    config.option.loadscopereorder = False
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node):
+    node.workerinput[PROGRESS_KEY] = node.config._repro_progress_dir
+
+
+def make_context(config):
+    from .engine import Context
+
+    data_dir = config.getoption("data_dir") or os.environ.get("REPRO_DATA_DIR")
+    return Context(store=config._repro_store, data_dir=data_dir, device=config._repro_device,
+                   download=config.getoption("download"),
+                   cpu_threads=config.getoption("cpu_threads"),
+                   precision=config.getoption("precision"),
+                   deterministic=not config.getoption("nondeterministic"),
+                   compile=config.getoption("compile"))
+
+
+class _PlanNode:
+    """The node a planning harness sees: markers and properties go nowhere."""
+
+    def __init__(self, item):
+        self.nodeid = item.nodeid
+        self.callspec = getattr(item, "callspec", None)
+        self.user_properties: list = []
+
+    def add_marker(self, marker):
+        pass
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session, config, items):
+    if is_controller(config) or not any(hasattr(getattr(i, "obj", None), "_repro_claim")
+                                        for i in items):
+        return
+    from .schedule import order_and_group, plan_items
+
+    ctx = make_context(config)
+    tier = get_tier(config.getoption("tier"))
+    plan = plan_items(items, lambda item: Harness(tier, ctx, config.getoption("seed_base"), True,
+                                                  _PlanNode(item)))
+    order_and_group(items, plan)
+    config._repro_plan = plan
+    if config._repro_progress_dir and not config.getoption("dry_run"):
+        from .engine import EPOCH_LISTENERS
+        from .progress import Tracker
+
+        worker = config.workerinput["workerid"] if is_worker(config) else "main"
+        tracker = Tracker(Path(config._repro_progress_dir), worker)
+        tracker.write_plan(plan.totals())
+        EPOCH_LISTENERS.append(tracker)
 
 
 @pytest.fixture(scope="session")
 def repro_context(pytestconfig):
-    from .engine import Context
-
-    data_dir = pytestconfig.getoption("data_dir") or os.environ.get("REPRO_DATA_DIR")
-    device = "cuda" if pytestconfig.getoption("gpus") is not None else "cpu"
-    if pytestconfig.getoption("ray"):
-        from .ray_backend import connect
-
-        device = connect(pytestconfig.getoption("ray"))
-    return Context(store=pytestconfig._repro_store, data_dir=data_dir, device=device,
-                   download=pytestconfig.getoption("download"),
-                   cpu_threads=pytestconfig.getoption("cpu_threads"))
+    return make_context(pytestconfig)
 
 
 @pytest.fixture
 def harness(request, repro_context) -> Harness:
     cfg = request.config
-    h = Harness(get_tier(cfg.getoption("tier")), repro_context, cfg.getoption("seed_base"),
-                cfg.getoption("dry_run"), request.node, ray_address=cfg.getoption("ray"))
+    dry = cfg.getoption("dry_run")
+    plan = getattr(cfg, "_repro_plan", None)
+    timer = None
+    if dry:  # one per session: each network is timed once
+        from .cost import Timer
+
+        if getattr(cfg, "_repro_timer", None) is None:
+            cfg._repro_timer = Timer(repro_context.device, repro_context.cpu_threads)
+        timer = cfg._repro_timer
+    h = Harness(get_tier(cfg.getoption("tier")), repro_context, cfg.getoption("seed_base"), dry,
+                request.node, ray_address=cfg.getoption("ray"),
+                keep=plan.keep if plan else frozenset(), timer=timer)
     yield h
     if h.plan is not None and h.dry_run:
         request.node.user_properties.append((PLAN_PROPERTY, json.dumps(
-            {"claim": h.info.id if h.info else request.node.nodeid, **h.plan})))
+            {"claim": h.info.id if h.info else request.node.nodeid,
+             **{k: v for k, v in h.plan.items() if k not in ("keys", "macs_by_key")}})))
 
 
 class ReportWriter:
@@ -116,6 +253,15 @@ class ReportWriter:
         self.verdicts: dict[str, dict] = {}
         self.plans: dict[str, dict] = {}
         self.written: Path | None = None
+        self.monitor = None
+
+    def pytest_sessionstart(self, session):
+        every = self.config.getoption("progress_every")
+        if every > 0 and not self.config.getoption("dry_run"):
+            from .progress import Monitor
+
+            self.monitor = Monitor(Path(self.config._repro_progress_dir), every)
+            self.monitor.start()
 
     def pytest_runtest_logreport(self, report):
         for name, value in report.user_properties:
@@ -125,6 +271,11 @@ class ReportWriter:
                 self.plans[report.nodeid] = json.loads(value)
 
     def pytest_sessionfinish(self, session):
+        if self.monitor:
+            self.monitor.stop()
+            self.monitor = None
+        if self.config._repro_refused:
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
         if not self.verdicts:
             return
         from .report import write_report
@@ -138,26 +289,7 @@ class ReportWriter:
     def pytest_terminal_summary(self, terminalreporter):
         tr = terminalreporter
         if self.plans:
-            tr.section("repro plan (dry run)")
-            total, keys, todo, direct = 0, set(), set(), 0
-            for p in self.plans.values():
-                unit = "steps" if p.get("direct") else "epochs"
-                tr.write_line(f"{p['claim']}: {p['runs']} runs, {p['epochs_total']} {unit} as "
-                              f"written, {p['epochs_shared']} with shared prefixes, "
-                              f"{p['epochs_to_train']} to train")
-                for r in p["rows"]:
-                    tr.write_line(f"    {r['run']}: {r['epochs']} {unit}")
-                if p.get("direct"):
-                    direct += p["epochs_to_train"]
-                    continue
-                total += p["epochs_total"]
-                keys.update(p["keys"])
-                todo.update(p["keys_to_train"])
-            tr.write_line(f"all claims: {total} epochs as written, {len(keys)} with shared "
-                          f"prefixes (within and across claims), {len(todo)} to train")
-            if direct:
-                tr.write_line(f"runs outside the store (full-batch steps, computed every time): "
-                              f"{direct} steps")
+            self._plan_summary(tr)
         if self.verdicts:
             tr.section("repro verdicts")
             for v in self.verdicts.values():
@@ -166,3 +298,41 @@ class ReportWriter:
                               f"{v['epochs_reused']} reused)")
             if self.written:
                 tr.write_line(f"report: {self.written}")
+
+    def _plan_summary(self, tr):
+        from .cost import format_seconds
+
+        device = self.config._repro_device
+        tr.section(f"repro plan (dry run, tier {self.config.getoption('tier')}, on {device})")
+        checkpoints: dict[str, int] = {}
+        todo: dict[str, float] = {}
+        direct_steps, direct_seconds = 0, 0.0
+        for p in self.plans.values():
+            unit = "steps" if p.get("direct") else "epochs"
+            est = p.get("seconds_to_train")
+            tr.write_line(f"{p['claim']}: {p['runs']} runs, {p['epochs_total']} {unit} as "
+                          f"written, {p['epochs_shared']} with shared prefixes, "
+                          f"{p['epochs_to_train']} to train"
+                          + (f", about {format_seconds(est)} here" if est else ""))
+            for r in p["rows"]:
+                tr.write_line(f"    {r['run']}: {r['epochs']} {unit}")
+            if p.get("direct"):
+                direct_steps += p["epochs_to_train"]
+                direct_seconds += est or 0
+                continue
+            checkpoints.update(p.get("checkpoints", {}))
+            todo.update(p.get("seconds_by_key") or dict.fromkeys(p["keys_to_train"], 0.0))
+        tr.write_line(f"all claims: {len(todo)} epochs to train (shared prefixes within and "
+                      f"across claims counted once), about {format_seconds(sum(todo.values()))} "
+                      f"on this device; the store keeps {len(checkpoints)} checkpoints, about "
+                      f"{sum(checkpoints.values()) / 2**30:.2f} GiB")
+        if direct_steps:
+            tr.write_line(f"runs outside the store (full-batch steps): {direct_steps} steps, "
+                          f"about {format_seconds(direct_seconds)} on one CPU thread")
+        if self.config._repro_refused:
+            tr.write_line("")
+            tr.write_line(
+                "REFUSED: the paper tier trains the papers' networks at their settings, which "
+                "takes the time above on this CPU. Run it on GPUs (pytest claims/ -n 4 --gpus), "
+                "or pass --paper-on-cpu to train it here anyway; --tier smoke is the CPU tier.",
+                red=True, bold=True)

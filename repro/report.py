@@ -103,6 +103,11 @@ def claim_section(v: dict) -> list[str]:
                                              floatfmt=".4g"), ""]
     if v.get("figure_file"):
         out += [f"![{v['claim']}]({v['figure_file']})", ""]
+    for d in v.get("data", []):
+        out += [f"Data: {d['dataset']} from `{d['source']}` (SHA-256 {d['digest']}...).", ""]
+    if v.get("device"):
+        out += ["Trained on: " + ", ".join(f"{k} {val}" for k, val in v["device"].items())
+                + ".", ""]
     source = ("computed by an earlier claim of this session" if unit_of(v) == "steps"
               else "from the run store")
     out.append(f"Runs: {len(v['runs'])}, {v['epochs_trained']} {unit_of(v)} trained in this "

@@ -40,6 +40,8 @@ class Verdict:
     seconds: float = 0.0
     test_id: str = ""
     expected_failure: str = ""  # why this claim is known not to replicate at this tier
+    data: list[dict] = field(default_factory=list)  # source and digest of each dataset read
+    device: dict = field(default_factory=dict)  # what trained the runs (Backend.identity)
 
     def to_json(self) -> dict:
         return _clean(asdict(self))

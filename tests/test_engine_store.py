@@ -53,9 +53,9 @@ def test_a_removal_sweep_trains_its_shared_deficit_prefix_once(ctx):
 def test_a_corrupt_store_entry_is_detected_and_retrained(ctx):
     spec = tiny([(2, None)])
     first = get_run(spec, ctx)
-    pt = next(ctx.store.root.glob(f"*/{spec.key()}.pt"))
+    pt = next(ctx.store.root.glob(f"*/{ctx.key(spec)}.pt"))
     pt.write_bytes(pt.read_bytes()[:-10])
-    assert ctx.store.load(spec.key()) is None  # checksum mismatch: discarded, never used
+    assert ctx.store.load(ctx.key(spec)) is None  # checksum mismatch: discarded, never used
     again = get_run(spec, ctx)
     assert again.epochs_trained == 2 and again.metrics == first.metrics
 
@@ -63,7 +63,7 @@ def test_a_corrupt_store_entry_is_detected_and_retrained(ctx):
 def test_store_entries_record_spec_metrics_and_checksum(ctx):
     spec = tiny([(1, "vflip"), (1, None)])
     get_run(spec, ctx)
-    meta = json.loads(next(ctx.store.root.glob(f"*/{spec.key()}.json")).read_text())
+    meta = json.loads(next(ctx.store.root.glob(f"*/{ctx.key(spec)}.json")).read_text())
     assert meta["status"] == "ok" and len(meta["metrics"]) == 2 and len(meta["sha256"]) == 64
     assert meta["spec"] == spec.canonical()
     assert [m["deficit"] for m in meta["metrics"]] == ["vflip", None]
@@ -88,11 +88,11 @@ def test_a_diverging_run_is_stored_as_diverged(ctx):
 def test_an_altered_record_is_detected(ctx):
     spec = tiny([(2, None)])
     get_run(spec, ctx)
-    path = next(ctx.store.root.glob(f"*/{spec.key()}.json"))
+    path = next(ctx.store.root.glob(f"*/{ctx.key(spec)}.json"))
     record = json.loads(path.read_text())
     record["metrics"][-1]["test_acc"] = 0.99
     path.write_text(json.dumps(record))
-    assert ctx.store.meta(spec.key()) is None
+    assert ctx.store.meta(ctx.key(spec)) is None
     assert get_run(spec, ctx).epochs_trained == 2
 
 

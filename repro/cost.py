@@ -1,0 +1,156 @@
+"""What a run costs: a deterministic measure for scheduling and progress, seconds for estimates.
+
+- `epoch_macs(spec, epoch)`: multiply-accumulates of one training epoch (forward and backward,
+  counted as 3 forward passes) plus its test evaluation, from the network's layer shapes. The
+  same number in every process, so xdist workers agree on an order built from it.
+- `Timer.epoch_seconds(spec, epoch)`: that epoch timed on this device: a few optimizer steps of
+  the run's network at its batch size on random images, measured once per network.
+"""
+from __future__ import annotations
+
+import functools
+import time
+
+import torch
+from torch import nn
+
+from .config import RunSpec
+from .models import build_model, is_convolutional
+
+IMAGE_SHAPE = {"cifar10": (3, 32, 32), "mnist": (1, 28, 28)}
+TRAIN_IMAGES = {"cifar10": 50_000, "mnist": 60_000}
+TEST_IMAGES = {"cifar10": 10_000, "mnist": 10_000}
+NUM_CLASSES = 10
+TIMED_STEPS = 2  # after one warm-up step; an estimate, not a benchmark
+
+
+def image_shape(spec: RunSpec) -> tuple[int, int, int]:
+    c, h, w = IMAGE_SHAPE[spec.dataset]
+    return (c, spec.resolution, spec.resolution) if spec.resolution else (c, h, w)
+
+
+def train_images(spec: RunSpec, epoch: int) -> int:
+    n = spec.train_size or TRAIN_IMAGES[spec.dataset]
+    fraction = spec.phase_at(epoch)[0].train_fraction
+    return round(n * fraction) if fraction else n
+
+
+def evaluates(spec: RunSpec, epoch: int) -> bool:
+    done = epoch + 1
+    return bool(spec.test_every and done % spec.test_every == 0) or done in spec.boundaries
+
+
+def epoch_macs(spec: RunSpec, epoch: int) -> float:
+    """Multiply-accumulates of (0-based) epoch `epoch` of `spec`."""
+    per_image = forward_macs(spec.model, image_shape(spec), spec.width, spec.depth)
+    macs = 3 * per_image * train_images(spec, epoch)
+    if evaluates(spec, epoch):
+        macs += per_image * TEST_IMAGES[spec.dataset]
+    return float(macs)
+
+
+@functools.cache
+def forward_macs(model: str, shape: tuple[int, int, int], width: tuple[int, ...],
+                 depth: int | None) -> int:
+    """Multiply-accumulates of one image's forward pass through the convolutions and linear
+    layers (the rest is a few percent), counted on the meta device: no compute."""
+    with torch.device("meta"):
+        net = build_model(model, shape, NUM_CLASSES, width, depth)
+    total = 0
+
+    def count(module, _inputs, output):
+        nonlocal total
+        if isinstance(module, nn.Conv2d):
+            k = module.kernel_size[0] * module.kernel_size[1]
+            total += output[0].numel() * k * module.in_channels // module.groups
+        elif isinstance(module, nn.Linear):
+            total += module.in_features * module.out_features
+
+    hooks = [m.register_forward_hook(count) for m in net.modules()
+             if isinstance(m, (nn.Conv2d, nn.Linear))]
+    with torch.no_grad():
+        net.eval()(torch.zeros((1, *shape), device="meta"))
+    for h in hooks:
+        h.remove()
+    return total
+
+
+def state_bytes(spec: RunSpec) -> int:
+    """Bytes of one checkpoint of `spec`'s network: weights, buffers and momentum."""
+    with torch.device("meta"):
+        net = build_model(spec.model, image_shape(spec), NUM_CLASSES, spec.width, spec.depth)
+    params = sum(p.numel() for p in net.parameters())
+    buffers = sum(b.numel() for b in net.buffers())
+    return 4 * (2 * params + buffers)
+
+
+class Timer:
+    """Seconds per epoch on `device`, from a few timed optimizer steps of each network."""
+
+    def __init__(self, device: str = "cpu", threads: int = 1):
+        self.device = torch.device(device)
+        self.threads = threads
+        self._step: dict[tuple, tuple[float, float]] = {}
+
+    def epoch_seconds(self, spec: RunSpec, epoch: int) -> float:
+        step, forward = self.step_seconds(spec)
+        steps = -(-train_images(spec, epoch) // spec.batch_size)
+        seconds = steps * step
+        if evaluates(spec, epoch):
+            seconds += TEST_IMAGES[spec.dataset] / spec.batch_size * forward
+        return seconds
+
+    def step_seconds(self, spec: RunSpec) -> tuple[float, float]:
+        """(one training step, one forward pass) at the run's batch size, in seconds; the
+        forward pass taken as a third of a step (backward costs about twice the forward)."""
+        net_key = (spec.model, image_shape(spec), spec.width, spec.depth, spec.batch_size)
+        if net_key not in self._step:
+            self._step[net_key] = self._measure(spec)
+        return self._step[net_key]
+
+    def _measure(self, spec: RunSpec) -> tuple[float, float]:
+        before = torch.get_num_threads()
+        torch.set_num_threads(self.threads)
+        try:
+            net = build_model(spec.model, image_shape(spec), NUM_CLASSES, spec.width,
+                              spec.depth).to(self.device)
+            fmt = torch.channels_last if is_convolutional(spec.model) else torch.contiguous_format
+            net = net.to(memory_format=fmt)
+            opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+            x = torch.randn((spec.batch_size, *image_shape(spec)), device=self.device)
+            x = x.contiguous(memory_format=fmt)
+            y = torch.randint(0, NUM_CLASSES, (spec.batch_size,), device=self.device)
+
+            def step():
+                loss = nn.functional.cross_entropy(net(x), y)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+
+            seconds = self._time(step)
+            return seconds, seconds / 3
+        finally:
+            torch.set_num_threads(before)
+
+    def _time(self, fn) -> float:
+        fn()  # warm-up
+        self._sync()
+        t0 = time.perf_counter()
+        for _ in range(TIMED_STEPS):
+            fn()
+        self._sync()
+        return (time.perf_counter() - t0) / TIMED_STEPS
+
+    def _sync(self):
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+
+
+def format_seconds(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 3 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"

@@ -1,0 +1,129 @@
+"""The session's plan, built once at collection, and the order and grouping of claims from it.
+
+Every process that runs claims (the plain pytest process, or each xdist worker, all of which
+collect every item) asks each claim for its runs with a dry-run harness before any test runs.
+From those plans:
+- claims that share most of their runs, and claims of one file, form one xdist group (run on one
+  worker, in order, so the second finds the first's runs trained instead of waiting on them);
+- groups start costliest first (the plan's own cost, not a table of past timings), so that the
+  workers end together;
+- the progress display knows the session's total, and the engine which checkpoints other runs
+  start from (so that pruning keeps them).
+The cost is deterministic (multiply-accumulates, see repro.cost), so every worker builds the same
+order, as xdist requires.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import pytest
+
+log = logging.getLogger("repro.schedule")
+
+# Turns a direct run's declared seconds into the plan's cost unit (multiply-accumulates), so that
+# direct claims and store claims are ordered together. The order of what conv3 epochs reach on
+# one thread of the 2-core CI machine: the high-level-deficit file's 9.7e12 multiply-accumulates
+# took 671 s in `make claims` on 2026-11-23 (1.4e10 MAC/s). Only the order depends on it.
+REFERENCE_MACS_PER_SECOND = 1.2e10
+CONTAINED = 0.9  # a file joins another's group when this share of its epochs are the other's
+
+
+@dataclass
+class SessionPlan:
+    claims: dict[str, dict] = field(default_factory=dict)  # nodeid -> the claim's plan
+    keep: frozenset[str] = frozenset()  # checkpoints some run starts from or ends at
+
+    @property
+    def keys_to_train(self) -> set[str]:
+        return {k for p in self.claims.values() for k in p.get("keys_to_train", ())}
+
+    def totals(self) -> dict:
+        """Epochs, runs and cost left to train in the whole session, shared prefixes once."""
+        by_key: dict[str, float] = {}
+        macs = 0.0
+        for p in self.claims.values():
+            by_key.update(p.get("macs_by_key", {}))
+            if p.get("direct"):
+                macs += cost(p)
+        macs += sum(by_key.values())
+        runs = {r["key"] for p in self.claims.values() if not p.get("direct")
+                for r in p["rows"] if r["key"] in by_key}
+        return {"epochs": len(by_key), "macs": macs, "runs": len(runs)}
+
+
+def cost(p: dict) -> float:
+    """A claim's cost to train now, in multiply-accumulates."""
+    if p.get("direct"):
+        return p.get("seconds_to_train", 0.0) * REFERENCE_MACS_PER_SECOND
+    return p.get("macs_to_train", 0.0)
+
+
+def plan_items(items, make_harness) -> SessionPlan:
+    """Each claim's plan, from calling it with a dry-run harness (`make_harness(item)`)."""
+    from .harness import PlanOnly
+
+    session = SessionPlan()
+    keep: set[str] = set()
+    for item in items:
+        fn = getattr(getattr(item, "obj", None), "_repro_claim", None)
+        if fn is None:
+            continue
+        h = make_harness(item)
+        try:
+            fn(harness=h, **getattr(getattr(item, "callspec", None), "params", {}))
+        except PlanOnly:
+            pass
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as err:  # pytest's outcomes too: the claim's own run reports them
+            log.debug("planning %s ended without a plan: %r", item.nodeid, err)
+        if h.plan is not None:
+            session.claims[item.nodeid] = h.plan
+            keep.update(h.plan.get("checkpoints", {}))
+    session.keep = frozenset(keep)
+    return session
+
+
+def order_and_group(items, session: SessionPlan) -> None:
+    """Sort `items` costliest group first and mark each with its xdist group.
+
+    A group is a file's claims, plus the files whose runs are (nearly) all among its own: a file
+    joins the one such container that costs least, and containers never merge, so that groups
+    stay small enough to share out among workers."""
+    if not session.claims:
+        return
+    files: dict[str, list[int]] = {}
+    for i, item in enumerate(items):
+        files.setdefault(str(item.path), []).append(i)
+    plans = {f: [session.claims.get(items[i].nodeid, {}) for i in idx] for f, idx in files.items()}
+    keys = {f: set().union(*(p.get("keys", ()) for p in ps)) for f, ps in plans.items()}
+    group = {f: f for f in files}
+    for f in sorted(files, key=lambda f: (len(keys[f]), f)):
+        containers = [c for c in files if c != f and group[c] == c and keys[f]
+                      and len(keys[c]) >= len(keys[f])
+                      and len(keys[f] & keys[c]) >= CONTAINED * len(keys[f])]
+        if containers:
+            group[f] = min(containers, key=lambda c: (_cost(plans[c]), c))
+    members: dict[str, list[str]] = {}
+    for f in sorted(files):
+        members.setdefault(group[f], []).append(f)
+    ordered = []
+    for g in sorted(members, key=lambda g: (-_cost([p for f in members[g] for p in plans[f]]), g)):
+        name = g.rsplit("/", 1)[-1].removesuffix(".py")
+        for f in sorted(members[g], key=lambda f: (-_cost(plans[f]), f)):
+            for i in files[f]:
+                items[i].add_marker(pytest.mark.xdist_group(name))
+                ordered.append(i)
+    items[:] = [items[i] for i in ordered]
+
+
+def _cost(plans: list[dict]) -> float:
+    """Cost of training these claims' runs, shared epochs counted once."""
+    by_key: dict[str, float] = {}
+    direct = 0.0
+    for p in plans:
+        by_key.update(p.get("macs_by_key", {}))
+        if p.get("direct"):
+            direct += cost(p)
+    return sum(by_key.values()) + direct
