@@ -13,12 +13,14 @@ DATA_ARGS = $(if $(DATA_DIR),--data-dir $(DATA_DIR),--download)
 PYTEST_ARGS ?=
 # Claims run in parallel, one single-threaded CPU run per core (xdist worker): a CPU run's
 # numbers depend on its thread count, which is fixed (--cpu-threads, default 1), so any -n gives
-# the same numbers. Progress: a line per claim as it ends (make claims JOBS=0 PROGRESS="-o
-# log_cli=true --log-cli-level=INFO" prints a line per run as it starts and ends).
+# the same numbers. The plugin sends claims that share runs to one worker, costliest first.
+# Progress: a line per claim as it ends, and every 30 s a line of epochs done, rate and expected
+# end (make claims JOBS=0 PROGRESS="-o log_cli=true --log-cli-level=INFO" also prints a line per
+# run as it starts and ends).
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 PROGRESS ?= -v
 
-.PHONY: claims test paper-plan clean-venv
+.PHONY: claims test paper-plan clean-venv gpu-check
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -27,7 +29,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 claims: $(VENV)/.installed
-	$(VENV)/bin/pytest claims/ -n $(JOBS) --dist loadfile --no-loadscope-reorder $(DATA_ARGS) $(PROGRESS) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest claims/ -n $(JOBS) $(DATA_ARGS) $(PROGRESS) $(PYTEST_ARGS)
 
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest tests/ -q $(PYTEST_ARGS)
@@ -37,3 +39,14 @@ paper-plan: $(VENV)/.installed
 
 clean-venv:
 	rm -rf $(VENV)
+
+# A first visit to a GPU box not set up for the project: the machine's own python3 (its torch,
+# pytest and pytest-xdist), no virtualenv, nothing installed. Device, bench/gpu.py, two shortened
+# paper-tier claims on two workers sharing GPU 0, determinism; within 6 minutes, summary in
+# $OUT/gpu_check.json (else ./gpu_check.json). Rehearsal on the CPU here, in a minute or two:
+#   make gpu-check GPU_PYTHON=.venv/bin/python GPU_CHECK_ARGS=--cpu-dry
+GPU_PYTHON ?= python3
+GPU_CHECK_ARGS ?=
+
+gpu-check:   ## on a GPU box: the machine's own python3, no virtualenv
+	$(GPU_PYTHON) bench/gpu_check.py $(GPU_CHECK_ARGS)
