@@ -169,7 +169,12 @@ class Harness:
         """Attach finished direct runs to the verdict: each a dict with at least "label" and
         "epochs_trained" (0 when reused within the session; then "epochs" gives its length),
         plus whatever defines and describes it (config, seed, metrics)."""
+        from . import progress
+        from .schedule import cost
+
         self.direct_runs += records
+        if self.plan and self.plan.get("direct"):
+            progress.direct_done(cost(self.plan))
 
     def plan_line(self) -> str:
         p = self.plan or {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from .tiers import TIERS, get_tier
 from .verdict import unit_of
 
 PROGRESS_KEY = "repro_progress_dir"
+GROUPS_FILE = "groups.json"
 
 
 def pytest_addoption(parser):
@@ -102,9 +104,8 @@ def pytest_configure(config):
     from .backend import Backend
 
     try:
-        Backend(device if device != "cpu" else "cpu", config.getoption("cpu_threads"),
-                config.getoption("precision"), not config.getoption("nondeterministic"),
-                config.getoption("compile"))
+        Backend(device, config.getoption("cpu_threads"), config.getoption("precision"),
+                not config.getoption("nondeterministic"), config.getoption("compile"))
     except ValueError as err:
         raise pytest.UsageError(str(err)) from None
     if device == "cpu":
@@ -164,13 +165,23 @@ def _default_distribution(config):
         return
     if any(a == "-d" or a.startswith("--dist") for a in config.invocation_params.args):
         return
-    config.option.dist = "loadgroup"
+    config._repro_groups = True  # pytest_xdist_make_scheduler
     config.option.loadscopereorder = False
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node):
+    # workers parse the command line anew: what the controller chose travels here
     node.workerinput[PROGRESS_KEY] = node.config._repro_progress_dir
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if not getattr(config, "_repro_groups", False):
+        return None
+    from .schedule import group_scheduler
+
+    return group_scheduler(config, log, Path(config._repro_progress_dir) / GROUPS_FILE)
 
 
 def make_context(config):
@@ -208,16 +219,28 @@ def pytest_collection_modifyitems(session, config, items):
     tier = get_tier(config.getoption("tier"))
     plan = plan_items(items, lambda item: Harness(tier, ctx, config.getoption("seed_base"), True,
                                                   _PlanNode(item)))
-    order_and_group(items, plan)
+    groups = order_and_group(items, plan)
     config._repro_plan = plan
+    if is_worker(config) and config._repro_progress_dir:
+        from .progress import write_json
+
+        write_json(Path(config._repro_progress_dir) / GROUPS_FILE, groups)
     if config._repro_progress_dir and not config.getoption("dry_run"):
-        from .engine import EPOCH_LISTENERS
-        from .progress import Tracker
+        from .progress import Tracker, install
 
         worker = config.workerinput["workerid"] if is_worker(config) else "main"
         tracker = Tracker(Path(config._repro_progress_dir), worker)
         tracker.write_plan(plan.totals())
-        EPOCH_LISTENERS.append(tracker)
+        install(tracker)
+        config._repro_tracker = tracker
+
+
+def pytest_unconfigure(config):
+    tracker = getattr(config, "_repro_tracker", None)
+    if tracker is not None:  # an in-process pytest session must not leave it behind
+        from .progress import uninstall
+
+        uninstall(tracker)
 
 
 @pytest.fixture(scope="session")
@@ -269,6 +292,9 @@ class ReportWriter:
                 self.verdicts[report.nodeid] = json.loads(value)
             elif name == PLAN_PROPERTY:
                 self.plans[report.nodeid] = json.loads(value)
+
+    def pytest_unconfigure(self, config):
+        shutil.rmtree(config._repro_progress_dir, ignore_errors=True)
 
     def pytest_sessionfinish(self, session):
         if self.monitor:

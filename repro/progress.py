@@ -1,7 +1,7 @@
 """Progress of a long session: epochs and runs done out of the plan, the rate, the expected end.
 
 Each process that trains (the plain pytest process, or each xdist worker) counts the epochs it
-trains and writes its counts to `<dir>/<worker>.json`; it also writes the session's plan totals
+trains and writes its counts to `<dir>/worker-<id>.json`; it also writes the session's plan totals
 to `<dir>/plan.json` once it has planned. The process that talks to the terminal (the plain one,
 or the xdist controller) reads them every `every` seconds and prints one line. The expected end
 weighs epochs by their cost (an All-CNN epoch is not a conv3 epoch), so it holds for mixed plans.
@@ -21,18 +21,46 @@ from tqdm import tqdm
 
 from .cost import epoch_macs
 
+_TRACKERS: list[Tracker] = []
 
-def _write_json(path: Path, data: dict) -> None:
+
+def install(tracker: Tracker) -> None:
+    """Count this process's epochs (and direct runs) into `tracker`, until `uninstall`."""
+    from .engine import EPOCH_LISTENERS
+
+    _TRACKERS.append(tracker)
+    EPOCH_LISTENERS.append(tracker)
+
+
+def uninstall(tracker: Tracker) -> None:
+    from .engine import EPOCH_LISTENERS
+
+    for registry in (_TRACKERS, EPOCH_LISTENERS):
+        if tracker in registry:
+            registry.remove(tracker)
+
+
+def direct_done(macs: float) -> None:
+    """A claim finished direct runs (deep linear, multipathway) costing `macs` in the plan."""
+    for tracker in _TRACKERS:
+        tracker.add_direct(macs)
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Atomically; a failure only loses a progress line, never a run."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(data))
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 class Tracker:
     """Counts this process's trained epochs (an engine epoch listener) into its progress file."""
 
     def __init__(self, directory: Path, worker: str, min_interval: float = 2.0):
-        self.path = Path(directory) / f"{worker}.json"
+        self.path = Path(directory) / f"worker-{worker}.json"
         self.min_interval = min_interval
         self.counts = {"epochs": 0, "macs": 0.0, "runs": 0, "current": ""}
         self._last = 0.0
@@ -46,12 +74,16 @@ class Tracker:
         now = time.monotonic()
         if finished or now - self._last >= self.min_interval:
             self._last = now
-            _write_json(self.path, self.counts)
+            write_json(self.path, self.counts)
+
+    def add_direct(self, macs: float) -> None:
+        self.counts["macs"] += macs
+        write_json(self.path, self.counts)
 
     def write_plan(self, totals: dict) -> None:
         plan = self.path.parent / "plan.json"
         if not plan.exists():
-            _write_json(plan, totals)
+            write_json(plan, totals)
 
 
 def read_progress(directory: Path) -> tuple[dict | None, dict]:
@@ -59,14 +91,15 @@ def read_progress(directory: Path) -> tuple[dict | None, dict]:
     directory = Path(directory)
     plan = None
     done = {"epochs": 0, "macs": 0.0, "runs": 0}
-    for path in directory.glob("*.json"):
+    try:
+        plan = json.loads((directory / "plan.json").read_text())
+    except (OSError, ValueError):
+        pass  # not written yet
+    for path in directory.glob("worker-*.json"):
         try:
             data = json.loads(path.read_text())
         except (OSError, ValueError):
             continue  # being replaced
-        if path.name == "plan.json":
-            plan = data
-            continue
         for k in done:
             done[k] += data.get(k, 0)
     return plan, done

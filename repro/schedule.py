@@ -14,10 +14,10 @@ order, as xdist requires.
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
-
-import pytest
+from pathlib import Path
 
 log = logging.getLogger("repro.schedule")
 
@@ -85,14 +85,14 @@ def plan_items(items, make_harness) -> SessionPlan:
     return session
 
 
-def order_and_group(items, session: SessionPlan) -> None:
-    """Sort `items` costliest group first and mark each with its xdist group.
+def order_and_group(items, session: SessionPlan) -> dict[str, str]:
+    """Sort `items` costliest group first; return each item's group, by node id.
 
     A group is a file's claims, plus the files whose runs are (nearly) all among its own: a file
     joins the one such container that costs least, and containers never merge, so that groups
     stay small enough to share out among workers."""
     if not session.claims:
-        return
+        return {}
     files: dict[str, list[int]] = {}
     for i, item in enumerate(items):
         files.setdefault(str(item.path), []).append(i)
@@ -108,14 +108,39 @@ def order_and_group(items, session: SessionPlan) -> None:
     members: dict[str, list[str]] = {}
     for f in sorted(files):
         members.setdefault(group[f], []).append(f)
-    ordered = []
-    for g in sorted(members, key=lambda g: (-_cost([p for f in members[g] for p in plans[f]]), g)):
+    ordered, group_of = [], {}
+    def order(fs):  # cost to train now, then as written (a full store costs nothing now)
+        ps = [p for f in fs for p in plans[f]]
+        return -_cost(ps), -sum(p.get("macs_total", 0.0) + cost(p) for p in ps)
+
+    for g in sorted(members, key=lambda g: (*order(members[g]), g)):
         name = g.rsplit("/", 1)[-1].removesuffix(".py")
-        for f in sorted(members[g], key=lambda f: (-_cost(plans[f]), f)):
+        for f in sorted(members[g], key=lambda f: (*order([f]), f)):
             for i in files[f]:
-                items[i].add_marker(pytest.mark.xdist_group(name))
+                group_of[items[i].nodeid] = name
                 ordered.append(i)
     items[:] = [items[i] for i in ordered]
+    return group_of
+
+
+def group_scheduler(config, log, groups_file: Path):
+    """An xdist scheduler that hands out whole groups (`order_and_group`, written by the
+    workers to `groups_file` as they collect), in collection order: xdist's own loadgroup
+    cannot be used, as the node-id suffix it relies on has no effect on pytest 9's items."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        _groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self._groups is None:
+                try:
+                    self._groups = json.loads(groups_file.read_text())
+                except (OSError, ValueError):
+                    self._groups = {}  # no claims: each test on its own, as --dist load
+            return self._groups.get(nodeid, nodeid)
+
+    return GroupScheduling(config, log)
 
 
 def _cost(plans: list[dict]) -> float:

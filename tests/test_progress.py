@@ -54,3 +54,13 @@ def test_progress_is_printed_under_xdist(pytester, tmp_path, fake_data):
     res = run(pytester, tmp_path, fake_data, "-n", "2")
     res.assert_outcomes(passed=2)
     res.stdout.fnmatch_lines(["repro progress: *%|*| */240 epochs *, runs */4, ETA *"])
+
+
+def test_an_in_process_session_leaves_no_tracker_behind(pytester, tmp_path, fake_data):
+    from repro.engine import EPOCH_LISTENERS
+
+    pytester.makepyfile(test_a=CLAIM.format(i=0))
+    res = pytester.runpytest("-p", "repro.plugin", "--store", str(tmp_path / "s"), "--data-dir",
+                             str(fake_data), "--report", str(tmp_path / "r"))
+    res.assert_outcomes(passed=1)
+    assert EPOCH_LISTENERS == []  # its progress directory is gone: epochs here must not use it
