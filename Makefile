@@ -31,8 +31,9 @@ $(VENV)/.installed: pyproject.toml
 claims: $(VENV)/.installed
 	$(VENV)/bin/pytest claims/ -n $(JOBS) $(DATA_ARGS) $(PROGRESS) $(PYTEST_ARGS)
 
+# Many tests start processes and pytest sessions and wait on them: two at a time, one per core
 test: $(VENV)/.installed
-	$(VENV)/bin/pytest tests/ -q $(PYTEST_ARGS)
+	$(VENV)/bin/pytest tests/ -q -n $(JOBS) $(PYTEST_ARGS)
 
 paper-plan: $(VENV)/.installed
 	$(VENV)/bin/pytest claims/ --tier paper --dry-run $(DATA_ARGS)
