@@ -241,22 +241,12 @@ def step_determinism(plan: Plan, work: Path, timeout: float) -> dict:
     return out
 
 
-def write_fake_cifar(directory: Path, n_train: int, n_test: int, size: int, seed: int = 0):
-    """cifar10.npz of tests/conftest.py's kind: each class its own mean colour, plus noise."""
-    import numpy as np
+def write_fake_cifar(directory: Path, n_train: int, n_test: int, size: int) -> Path:
+    if str(ROOT) not in sys.path:  # run as a script: the repository is not on the path
+        sys.path.insert(0, str(ROOT))
+    from repro.synthetic import write_fake_cifar as write
 
-    directory.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-
-    def make(n):
-        y = np.arange(n) % 10
-        base = (y[:, None, None, None] * 23 + np.array([40, 80, 120])) % 256
-        x = np.clip(base + rng.normal(0, 30, (n, size, size, 3)), 0, 255).astype(np.uint8)
-        return x, y.astype(np.uint8)
-
-    (xtr, ytr), (xte, yte) = make(n_train), make(n_test)
-    np.savez(directory / "cifar10.npz", x_train=xtr, y_train=ytr, x_test=xte, y_test=yte)
-    return directory
+    return write(directory, n_train, n_test, size)
 
 
 # -- the in-process steps, run as `gpu_check.py --inner STEP` --------------------------------
