@@ -197,16 +197,19 @@ def _train(spec: RunSpec, ctx: Context, wait: bool, keep: frozenset[str]) -> Run
             if trained == 0:
                 log.info("%s: training from epoch %d of %d", spec.label(), epoch,
                          spec.total_epochs)
+            rows_before = len(metrics)
             try:
                 epoch, trained = _segment(model, opt, data, spec, ctx, epoch, stop, metrics,
                                           trained, tag)
             except RunDiverged as err:
+                trained += len(metrics) - rows_before
                 meta = _meta(spec, metrics, "diverged", ctx, reason=str(err))
                 ctx.store.save(spec.key(tag), meta, {})
                 log.warning("%s diverged: %s", spec.label(), err)
                 return _result(spec, spec.key(tag), meta, epochs_trained=trained,
                                resumed_from=resumed_from)
             except torch.cuda.OutOfMemoryError as err:
+                trained += len(metrics) - rows_before
                 return _out_of_memory(spec, tag, ctx, err, metrics, trained, resumed_from)
             ctx.store.save(key, _meta(prefix, metrics, "ok", ctx), _state(model, opt))
             for old in periodic:
