@@ -3,7 +3,7 @@
 - smoke: CPU in minutes. CIFAR-10, a class-balanced 10k-image subset at 16x16, the 24k-parameter
   conv3 net; one smoke epoch stands for 10 paper epochs, so the per-epoch decay is 0.97**10. The
   test set is evaluated at phase boundaries only (the claims use final accuracies): ~15 % faster.
-  Chosen by measurement on 2 CPU cores (DESIGN.md section 11, PROTOCOL.md).
+  Chosen by measurement on 2 CPU cores (PROTOCOL.md, "Tier scaling" and "Measurements").
 - paper: the paper's settings: full CIFAR-10 at 32x32, All-CNN with BatchNorm at widths 96/192,
   SGD batch 128, lr 0.05 decayed by 0.97 per epoch, weight decay 0.001. For GPUs.
 """
