@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine (each creates .venv when it is missing):
 #   make claims   the main job: the smoke tier of the paper claims, writing reports/smoke/
 #   make test     the unit, property and plugin tests
+# and make lint runs ruff over the repository, then mypy over repro/ (CI runs it before the tests).
 PYTHON ?= python3
 VENV ?= .venv
 # torch and torchvision must come as a matching pair; these are the builds this project is
@@ -20,7 +21,7 @@ PYTEST_ARGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 PROGRESS ?= -v
 
-.PHONY: claims test paper-plan clean-venv gpu-check
+.PHONY: claims test lint paper-plan clean-venv gpu-check
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +35,11 @@ claims: $(VENV)/.installed
 # Many tests start processes and pytest sessions and wait on them: two at a time, one per core
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest tests/ -q -n $(JOBS) $(PYTEST_ARGS)
+
+# Rules and settings in pyproject.toml ([tool.ruff], [tool.mypy]); pre-commit runs the same two
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy repro
 
 paper-plan: $(VENV)/.installed
 	$(VENV)/bin/pytest claims/ --tier paper --dry-run $(DATA_ARGS)

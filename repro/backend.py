@@ -45,8 +45,8 @@ class Backend:
 
     def identity(self) -> dict:
         """What, besides the spec, fixes a run's numbers here."""
-        ident = {"kind": self.kind, "torch": torch.__version__.split("+")[0],
-                 "precision": self.precision}
+        ident: dict[str, object] = {"kind": self.kind, "torch": torch.__version__.split("+")[0],
+                                    "precision": self.precision}
         if self.kind == "cpu":
             ident.update(threads=self.cpu_threads, model=cpu_model())
         else:

@@ -45,7 +45,7 @@ def device_count() -> int:
 
 def select(index: int) -> str:
     """Make cuda:`index` this process's current device and return its name, "cuda:<index>"."""
-    global _selected
+    global _selected  # noqa: PLW0603 -- one process-wide choice, read back by selected()
     _selected = index
     if fake_count() is None:
         import torch

@@ -82,14 +82,17 @@ def _load(name, data_dir, train_size, resolution, device, download) -> Dataset:
     xf = train.x.float() / 255
     mean, std = xf.mean(dim=(0, 2, 3)), xf.std(dim=(0, 2, 3))
     dev = torch.device(device)
-    mv = lambda s: Split(s.x.to(dev), s.y.to(dev))
+
+    def mv(s: Split) -> Split:
+        return Split(s.x.to(dev), s.y.to(dev))
+
     return Dataset(name, mv(train), mv(test), mean.to(dev), std.to(dev), k, source)
 
 
 def _to_split(x: np.ndarray, y: np.ndarray) -> Split:
-    x = torch.from_numpy(np.ascontiguousarray(x))
-    x = x.unsqueeze(1) if x.ndim == 3 else x.permute(0, 3, 1, 2)  # -> [N, C, H, W]
-    return Split(x.contiguous(), torch.from_numpy(np.asarray(y)).long())
+    t = torch.from_numpy(np.ascontiguousarray(x))
+    t = t.unsqueeze(1) if t.ndim == 3 else t.permute(0, 3, 1, 2)  # -> [N, C, H, W]
+    return Split(t.contiguous(), torch.from_numpy(np.asarray(y)).long())
 
 
 def balanced_subset(split: Split, size: int, num_classes: int) -> Split:

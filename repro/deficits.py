@@ -13,7 +13,7 @@ std), so this equals applying them to [0, 1] images before normalisation.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch

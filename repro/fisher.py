@@ -28,6 +28,8 @@ not an artefact of weight decay shrinking normalised weights.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
+from typing import cast
 
 import torch
 import torch.nn.functional as F
@@ -63,7 +65,7 @@ def normalised_layers(model: nn.Module) -> set[str]:
     leaves = [(n, m) for n, m in model.named_modules()
               if not list(m.children()) and any(True for _ in m.parameters(recurse=False))]
     out = set()
-    for (name, m), (_, nxt) in zip(leaves, leaves[1:]):
+    for (name, m), (_, nxt) in pairwise(leaves):
         if (isinstance(m, (nn.Conv2d, nn.Linear))
                 and isinstance(nxt, nn.modules.batchnorm._BatchNorm)):
             out.add(name)
@@ -222,14 +224,17 @@ def _layer_input(m: nn.Module, a: torch.Tensor) -> torch.Tensor:
     """A conv's input as columns [B, C*k*k, L]; a BatchNorm's normalised input (running
     statistics); a linear layer's input as it is."""
     if isinstance(m, nn.Conv2d):  # F.unfold, without its slow CPU kernel
-        (kh, kw), (ph, pw), (sh, sw) = m.kernel_size, m.padding, m.stride
+        # tappable() has ruled out string padding ("same"/"valid")
+        (kh, kw), (ph, pw), (sh, sw) = m.kernel_size, cast(tuple[int, int], m.padding), m.stride
         u = F.pad(a, (pw, pw, ph, ph)).unfold(2, kh, sh).unfold(3, kw, sw)  # B C H' W' kh kw
         b, c, h, w = u.shape[:4]
         return u.permute(0, 1, 4, 5, 2, 3).reshape(b, c * kh * kw, h * w)
     if isinstance(m, nn.Linear):
         return a
+    bn = cast(nn.modules.batchnorm._BatchNorm, m)  # the rest of TAPPABLE, in eval mode
+    mean, var = cast(torch.Tensor, bn.running_mean), cast(torch.Tensor, bn.running_var)
     shape = (1, -1) + (1,) * (a.dim() - 2)
-    return (a - m.running_mean.view(shape)) / torch.sqrt(m.running_var.view(shape) + m.eps)
+    return (a - mean.view(shape)) / torch.sqrt(var.view(shape) + bn.eps)
 
 
 def _layer_sq_norm(m: nn.Module, a: torch.Tensor, d: torch.Tensor) -> torch.Tensor:

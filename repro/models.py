@@ -77,7 +77,8 @@ class Conv3(nn.Module):
 class FullyConnected(nn.Module):
     def __init__(self, in_features: int, num_classes: int, width=PAPER_WIDTH["fc"]):
         super().__init__()
-        layers, c = [nn.Flatten()], in_features
+        layers: list[nn.Module] = [nn.Flatten()]
+        c = in_features
         for w in width:
             layers += [nn.Linear(c, w, bias=False), nn.BatchNorm1d(w), nn.ReLU(inplace=True)]
             c = w
@@ -95,7 +96,7 @@ class BasicBlock(nn.Module):
             *conv_bn(cin, cout, stride=stride),
             nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout),
         )
-        self.shortcut = nn.Identity()
+        self.shortcut: nn.Module = nn.Identity()
         if stride != 1 or cin != cout:
             self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
                                           nn.BatchNorm2d(cout))
@@ -120,7 +121,7 @@ class ResNet18(nn.Module):
         return self.net(x)
 
 
-def build_model(name: str, image_shape: tuple[int, int, int], num_classes: int,
+def build_model(name: str, image_shape: tuple[int, ...], num_classes: int,
                 width: tuple[int, ...] = (), depth: int | None = None) -> nn.Module:
     if name not in PAPER_WIDTH:
         raise ValueError(f"unknown model {name!r}; known: {', '.join(PAPER_WIDTH)}")

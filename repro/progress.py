@@ -10,12 +10,14 @@ captures output, so that it shows while a test runs.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any, TextIO
 
 from tqdm import tqdm
 
@@ -62,7 +64,7 @@ class Tracker:
     def __init__(self, directory: Path, worker: str, min_interval: float = 2.0):
         self.path = Path(directory) / f"worker-{worker}.json"
         self.min_interval = min_interval
-        self.counts = {"epochs": 0, "macs": 0.0, "runs": 0, "current": ""}
+        self.counts: dict[str, Any] = {"epochs": 0, "macs": 0.0, "runs": 0, "current": ""}
         self._last = 0.0
 
     def __call__(self, spec, epoch: int) -> None:
@@ -91,10 +93,8 @@ def read_progress(directory: Path) -> tuple[dict | None, dict]:
     directory = Path(directory)
     plan = None
     done = {"epochs": 0, "macs": 0.0, "runs": 0}
-    try:
+    with contextlib.suppress(OSError, ValueError):  # not written yet
         plan = json.loads((directory / "plan.json").read_text())
-    except (OSError, ValueError):
-        pass  # not written yet
     for path in directory.glob("worker-*.json"):
         try:
             data = json.loads(path.read_text())
@@ -126,6 +126,7 @@ class Monitor:
         self.every = every
         self.t0 = time.monotonic()
         self._stop = threading.Event()
+        self.out: TextIO
         try:
             self.out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
             self._owned = True

@@ -3,8 +3,9 @@
 Each entry is two files: `<key>.pt` (the torch payload) and `<key>.json` (the spec, status,
 metrics, and a SHA-256 over the payload and the rest of the record). Both are written to a
 temporary file and renamed, the JSON last, so an entry is either complete or absent; an entry
-that does not match its digest is reported, removed and retrained, never used. A file lock per key lets two processes that need the same entry train
-it once: the second waits, then reads it. Any path that several machines mount can be shared.
+that does not match its digest is reported, removed and retrained, never used. A file lock per
+key lets two processes that need the same entry train it once: the second waits, then reads it.
+Any path that several machines mount can be shared.
 """
 from __future__ import annotations
 
@@ -36,8 +37,8 @@ class RunStore:
         self.root = Path(root)
         try:
             (self.root / "locks").mkdir(parents=True, exist_ok=True)
-            probe = tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe-", delete=True)
-            probe.close()
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe-", delete=True):
+                pass
         except OSError as err:
             raise StoreError(f"the run store {self.root} cannot be written: {err}") from None
 
