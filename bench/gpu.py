@@ -33,6 +33,7 @@ import platform
 import sys
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,7 +152,7 @@ def measure_mode(mode: str, data: Dataset, size: Size, device, threads: int,
     warm_s = timed(lambda: train_epoch(model, opt, warm, spec, 0, device, backend), device)
     epochs, evals = [], []
     for e in range(1, size.epochs + 1):
-        epochs.append(timed(lambda: train_epoch(model, opt, data, spec, e, device, backend),
+        epochs.append(timed(partial(train_epoch, model, opt, data, spec, e, device, backend),
                             device))
         if with_eval:
             evals.append(timed(lambda: evaluate(model, data, True), device))
@@ -270,7 +271,9 @@ def measure_peer(data: Dataset, size: Size, device, threads: int) -> dict:
 
 
 def cpu_copy(data: Dataset) -> Dataset:
-    mv = lambda s: Split(s.x.cpu(), s.y.cpu())
+    def mv(s: Split) -> Split:
+        return Split(s.x.cpu(), s.y.cpu())
+
     return dataclasses.replace(data, train=mv(data.train), test=mv(data.test),
                                mean=data.mean.cpu(), std=data.std.cpu())
 
@@ -385,15 +388,15 @@ def run_all(session: Session, size: Size, device, threads: int) -> None:
     data = synthetic(size, device)
     res = session.doc["results"]
     for mode in MODES[:3]:  # eager first: the baseline and the cheap modes
-        session.measure(mode, lambda: measure_mode(mode, data, size, device, threads,
-                                                   with_eval=mode == BASELINE))
+        session.measure(mode, partial(measure_mode, mode, data, size, device, threads,
+                                      with_eval=mode == BASELINE))
     session.measure(NONDETERMINISTIC, lambda: measure_mode(NONDETERMINISTIC, data, size, device,
                                                            threads))
     session.measure(PEER, lambda: measure_peer(data, size, device, threads))
     for k in SHARED:
-        session.measure(f"shared x{k}", lambda: measure_shared(k, size, device, threads))
+        session.measure(f"shared x{k}", partial(measure_shared, k, size, device, threads))
     for i, mode in enumerate(MODES[3:]):  # compilation last: slowest, first to hit the limit
-        session.measure(mode, lambda: measure_mode(mode, data, size, device, threads),
+        session.measure(mode, partial(measure_mode, mode, data, size, device, threads),
                         like=MODES[3 + i - 1] if i else "")
     base = res[BASELINE]
     for mode in (*MODES, NONDETERMINISTIC):

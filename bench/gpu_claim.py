@@ -9,11 +9,16 @@ other reads from the store (its file lock, across two processes on one GPU).
 
 Sizes: REPRO_GPU_CLAIM_SIZES, a JSON object of RunSpec overrides on top of DEFAULT (the CPU
 rehearsal passes narrow widths and a few hundred images).
+
+    python bench/gpu_claim.py --tiny   # both claims under pytest in one process, on the CPU at
+                                       # the sizes of gpu_check.py --cpu-dry, in seconds
 """
 from __future__ import annotations
 
 import json
 import os
+import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -115,3 +120,47 @@ def test_gpu_loss_falls(harness):
     harness.record(checks, tables={
         "final accuracy": accuracy_table("vflip", final_acc(flipped), final_acc(clean)),
         "where it ran": where(harness)})
+
+
+def main(argv=None) -> int:
+    """Both claims of this file under `pytest -p repro.plugin --tier paper --paper-on-cpu` in one
+    process (no xdist), at the sizes of bench/gpu_check.py's CPU rehearsal, on synthetic data
+    and a store in a temporary directory; prints each verdict and fails unless both pass."""
+    import argparse
+    import subprocess
+    import tempfile
+
+    import gpu_check
+
+    p = argparse.ArgumentParser(description=main.__doc__.split(";")[0])
+    p.add_argument("--tiny", action="store_true",
+                   help="on the CPU in seconds (the only mode here: on a GPU box, "
+                        "bench/gpu_check.py runs these claims on two workers sharing GPU 0)")
+    args = p.parse_args(argv)
+    if not args.tiny:
+        p.error("on a GPU box run bench/gpu_check.py (make gpu-check); here: --tiny")
+    plan = gpu_check.Plan(dry=True, budget=0)
+    tier, tier_args = gpu_check.tier_args(plan)
+    with tempfile.TemporaryDirectory(prefix="repro-gpu-claim-") as d:
+        work = Path(d)
+        data = gpu_check.write_fake_cifar(work / "data", plan.n_train, plan.n_test, plan.image)
+        cmd = [sys.executable, "-m", "pytest", "-p", "repro.plugin", str(Path(__file__).resolve()),
+               "--data-dir", str(data), "--store", str(work / "store"), "--report",
+               str(work / "report"), "-p", "no:cacheprovider", "-q", "--rootdir",
+               str(gpu_check.ROOT), *tier_args]
+        env = gpu_check.child_env({SIZES_ENV: json.dumps(plan.sizes)})
+        rc = subprocess.run(cmd, cwd=gpu_check.ROOT, env=env, check=False).returncode
+        doc = gpu_check.read_verdicts(work / "report" / tier / "results.json") or {}
+    verdicts = doc.get("verdicts", {})
+    for claim_id, v in verdicts.items():
+        print(f"{claim_id}: {v['outcome']} ("
+              + "; ".join(f"{c['name']} {c['measured']:.3g}" for c in v["checks"]) + ")")
+    passed = (rc == 0 and set(verdicts) == set(gpu_check.CLAIM_IDS)
+              and all(v["outcome"] == "pass" for v in verdicts.values()))
+    print(f"gpu claims: {len(verdicts)} verdicts, "
+          + ("every one passed" if passed else f"NOT all passed (pytest exit status {rc})"))
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

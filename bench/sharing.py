@@ -8,6 +8,7 @@ tiny sweep once through one store (what the harness does) and once with a fresh 
 (no sharing), and compares every per-epoch metric.
 
     flock /tmp/repro-cpu.lock python bench/sharing.py
+    python bench/sharing.py --tiny     # seconds: the sweep at widths 4/8 on synthetic 8x8 images
 
 The last line is `ratio: shared / unshared epochs` over the paper tier's removal and window sweeps.
 """
@@ -31,11 +32,12 @@ from repro.harness import Harness, PlanOnly, plan
 from repro.store import RunStore
 from repro.tiers import PAPER, SMOKE
 
-# The paper's window experiment (Achille et al. 2019, Fig. 3; DESIGN.md section 10): a 40-epoch
-# blur window starting at epoch t, then 160 clean epochs, against a clean run of the same length
-# (the learning rate decays through the run and is never reset, so only an equal-length clean run
-# ends at the same rate). Used only while claims/test_sensitivity_window.py does not exist: this
-# is the bench's reading of the paper, not a claim's declared runs.
+# The paper's window experiment (Achille et al. 2019, Fig. 3: the sensitivity to a 40-epoch blur
+# window as a function of its onset): a 40-epoch blur window starting at epoch t, then 160 clean
+# epochs, against a clean run of the same length (the learning rate decays through the run and is
+# never reset, so only an equal-length clean run ends at the same rate). Used only while
+# claims/test_sensitivity_window.py does not exist: this is the bench's reading of the paper, not
+# a claim's declared runs.
 WINDOW_ONSETS = tuple(range(0, 141, 20))
 WINDOW_EPOCHS, WINDOW_CLEAN = 40, 160
 
@@ -50,15 +52,21 @@ def claim_plans(module_name: str) -> list[tuple[str, dict]] | None:
     out = []
     for name, fn in vars(mod).items():
         inner = getattr(fn, "__wrapped__", None)
-        if not (name.startswith("test_") and inner
+        call = getattr(fn, "_repro_claim", None)  # what the plugin's planning calls
+        if not (name.startswith("test_") and inner and call
                 and list(inspect.signature(inner).parameters) == ["harness"]):
             continue
         h = Harness(PAPER, None, 0, dry_run=True, node=None)
         try:
-            inner(harness=h)
+            call(harness=h)
         except PlanOnly:
-            out.append((f"claims/{module_name}.py::{name}", h.plan))
+            out.append((f"claims/{module_name}.py::{name}", as_dict(h.plan)))
     return out
+
+
+def as_dict(p) -> dict:
+    """A plan as plain data (repro's plan object, or the dict it was)."""
+    return p.to_json() if hasattr(p, "to_json") else p
 
 
 def window_specs(tier=PAPER) -> list[RunSpec]:
@@ -81,15 +89,16 @@ def paper_plans() -> list[tuple[str, dict]]:
         name = (f"window sweep as read from the paper by this bench (no claim file yet): "
                 f"{WINDOW_EPOCHS}-epoch blur at onsets {WINDOW_ONSETS[0]}..{WINDOW_ONSETS[-1]} "
                 f"step {WINDOW_ONSETS[1]}, then {WINDOW_CLEAN} clean; clean runs of equal length")
-        plans.append((name, plan(window_specs(), None)))
+        plans.append((name, as_dict(plan(window_specs(), None))))
     return plans
 
 
-def smoke_specs() -> list[RunSpec]:
+def smoke_specs(**overrides) -> list[RunSpec]:
     """A tiny sweep of the smoke tier with both kinds of sharing: blur removed at T = 0/2/4 then 2
-    clean epochs; a 2-epoch blur window at onsets 0/2 then 2 clean, with equal-length clean runs."""
+    clean epochs; a 2-epoch blur window at onsets 0/2 then 2 clean, with equal-length clean runs.
+    `overrides`: RunSpec fields in place of the smoke tier's (--tiny: a smaller network)."""
     def spec(phases):
-        return RunSpec(phases=phases, seed=0, **SMOKE.base)
+        return RunSpec(phases=phases, seed=0, **{**SMOKE.base, **overrides})
 
     removal = [spec(((t, "blur"), (2, None))) for t in (0, 2, 4)]
     window = [spec(((t, None), (2, "blur"), (2, None))) for t in (0, 2)]
@@ -127,9 +136,19 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data-dir", default=os.environ.get("REPRO_DATA_DIR", "../shared/data"))
     p.add_argument("--no-train", action="store_true", help="plan only, skip the smoke sweep")
+    p.add_argument("--tiny", action="store_true",
+                   help="seconds: the sweep at widths 4/8 on 200 synthetic 8x8 images (the plan "
+                        "is the paper tier's either way: nothing of it is trained)")
     args = p.parse_args(argv)
 
-    if not args.no_train:
+    if args.tiny and not args.no_train:
+        import _tiny
+
+        print("== tiny sweep, trained with one store and with a fresh store per run")
+        with _tiny.fake_data() as data_dir:
+            train_both_ways(smoke_specs(**_tiny.RUN), data_dir)
+        print()
+    elif not args.no_train:
         print("== smoke-sized sweep, trained with one store and with a fresh store per run")
         train_both_ways(smoke_specs(), args.data_dir)
         print()

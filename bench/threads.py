@@ -11,6 +11,7 @@ on `--runs` threads. Workers side: the runs at once in separate processes, one t
 started together at a barrier; their time is the slowest one's.
 
     flock /tmp/repro-cpu.lock python bench/threads.py
+    python bench/threads.py --tiny     # seconds: 2 runs of widths 4/8 on synthetic 8x8 images
 """
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ import os
 import time
 
 
-def timed_epochs(threads: int, epochs: int, seed: int, data_dir: str, barrier=None) -> float:
+def timed_epochs(threads: int, epochs: int, seed: int, data_dir: str, overrides: dict,
+                 barrier=None) -> float:
+    """Seconds of `epochs` smoke-tier epochs (RunSpec `overrides` on top) on `threads` threads,
+    after one warm-up epoch."""
     import torch
 
     torch.set_num_threads(threads)
@@ -29,7 +33,7 @@ def timed_epochs(threads: int, epochs: int, seed: int, data_dir: str, barrier=No
     from repro.engine import _build, train_epoch
     from repro.tiers import SMOKE
 
-    spec = RunSpec(phases=((epochs + 1, None),), seed=seed, **SMOKE.base)
+    spec = RunSpec(phases=((epochs + 1, None),), seed=seed, **{**SMOKE.base, **overrides})
     device = torch.device("cpu")
     data = load_dataset(spec.dataset, data_dir, train_size=spec.train_size,
                         resolution=spec.resolution, device=device)
@@ -49,30 +53,45 @@ def _worker(args, barrier, out):
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--runs", type=int, default=os.cpu_count() or 1)
-    p.add_argument("--epochs", type=int, default=4, help="timed epochs per run")
+    p.add_argument("--runs", type=int, default=None, help="default: one per CPU (--tiny 2)")
+    p.add_argument("--epochs", type=int, default=None, help="timed epochs per run (default 4, "
+                                                             "--tiny 1)")
     p.add_argument("--data-dir", default=os.environ.get("REPRO_DATA_DIR", "../shared/data"))
+    p.add_argument("--tiny", action="store_true",
+                   help="seconds: 2 runs of widths 4/8 on 200 synthetic 8x8 images, 1 timed "
+                        "epoch each")
     args = p.parse_args(argv)
-    print(f"{os.cpu_count()} CPUs, load average (1 min) {os.getloadavg()[0]:.2f}; {args.runs} "
-          f"smoke-tier runs of {args.epochs} timed epochs each")
+    runs = args.runs or (2 if args.tiny else os.cpu_count() or 1)
+    epochs = args.epochs or (1 if args.tiny else 4)
+    if not args.tiny:
+        compare(runs, epochs, args.data_dir, {})
+        return
+    import _tiny
 
-    threads = sum(timed_epochs(args.runs, args.epochs, seed, args.data_dir)
-                  for seed in range(args.runs))
+    with _tiny.fake_data() as data_dir:
+        compare(runs, epochs, data_dir, _tiny.RUN)
+
+
+def compare(runs: int, epochs: int, data_dir: str, overrides: dict) -> None:
+    print(f"{os.cpu_count()} CPUs, load average (1 min) {os.getloadavg()[0]:.2f}; {runs} "
+          f"smoke-tier runs of {epochs} timed epochs each")
+
+    threads = sum(timed_epochs(runs, epochs, seed, data_dir, overrides) for seed in range(runs))
     ctx = mp.get_context("spawn")
-    barrier, out = ctx.Barrier(args.runs), ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=((args.epochs, seed, args.data_dir), barrier, out))
-             for seed in range(args.runs)]
+    barrier, out = ctx.Barrier(runs), ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=((epochs, seed, data_dir, overrides), barrier, out))
+             for seed in range(runs)]
     for proc in procs:
         proc.start()
     workers = max(out.get() for _ in procs)
     for proc in procs:
         proc.join()
 
-    epochs = args.runs * args.epochs
-    print(f"threads: {args.runs} runs one after another on {args.runs} threads each: "
-          f"{threads:.1f} s, {epochs / threads:.2f} epochs/s")
-    print(f"workers: {args.runs} runs at once on 1 thread each: {workers:.1f} s, "
-          f"{epochs / workers:.2f} epochs/s")
+    total = runs * epochs
+    print(f"threads: {runs} runs one after another on {runs} threads each: "
+          f"{threads:.1f} s, {total / threads:.2f} epochs/s")
+    print(f"workers: {runs} runs at once on 1 thread each: {workers:.1f} s, "
+          f"{total / workers:.2f} epochs/s")
     print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f}")
     print(f"ratio: {threads / workers:.2f}x")
 

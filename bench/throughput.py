@@ -15,6 +15,7 @@ two give the same distribution of augmented batches: tests/test_augment.py check
     flock /tmp/repro-cpu.lock python bench/throughput.py                  # smoke tier's conv3
     flock /tmp/repro-cpu.lock python bench/throughput.py --model allcnn --width 16 32 \
         --resolution 32                                                     # narrow All-CNN
+    python bench/throughput.py --tiny       # seconds: widths 4/8 on 200 synthetic 8x8 images
 """
 from __future__ import annotations
 
@@ -61,8 +62,8 @@ class ImageDataset(torch.utils.data.Dataset):
 def common_epoch(model, opt, loader, device) -> float:
     model.train()
     total = 0.0
-    for x, y in loader:
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+    for xb, yb in loader:
+        x, y = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
         out = model(x)
         loss = F.cross_entropy(out, y)
         opt.zero_grad(set_to_none=True)
@@ -75,17 +76,39 @@ def common_epoch(model, opt, loader, device) -> float:
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default=SMOKE.base["model"])
-    p.add_argument("--width", type=int, nargs="*", default=[],
-                   help="model widths (default: the model's paper widths)")
-    p.add_argument("--resolution", type=int, default=SMOKE.base["resolution"])
-    p.add_argument("--train-size", type=int, default=SMOKE.base["train_size"])
-    p.add_argument("--epochs", type=int, default=2, help="timed epochs of each, after warm-up")
+    p.add_argument("--width", type=int, nargs="*", default=None,
+                   help="model widths (default: the model's paper widths; --tiny 4 8)")
+    p.add_argument("--resolution", type=int, default=None,
+                   help=f"default {SMOKE.base['resolution']} (--tiny: the images' own 8)")
+    p.add_argument("--train-size", type=int, default=None,
+                   help=f"default {SMOKE.base['train_size']} (--tiny 200)")
+    p.add_argument("--epochs", type=int, default=None,
+                   help="timed epochs of each, after warm-up (default 2, --tiny 1)")
     p.add_argument("--workers", type=int, default=0,
                    help="DataLoader worker processes for the common pipeline")
     p.add_argument("--data-dir", default=os.environ.get("REPRO_DATA_DIR", "../shared/data"))
     p.add_argument("--device", default="cpu")
+    p.add_argument("--tiny", action="store_true",
+                   help="seconds: widths 4/8 on 200 synthetic 8x8 images, 1 timed epoch")
     args = p.parse_args(argv)
+    if not args.tiny:
+        args.width = args.width or []
+        args.resolution = args.resolution or SMOKE.base["resolution"]
+        args.train_size = args.train_size or SMOKE.base["train_size"]
+        args.epochs = args.epochs or 2
+        compare(args)
+        return
+    import _tiny
 
+    args.width = args.width or list(_tiny.RUN["width"])
+    args.train_size = args.train_size or _tiny.RUN["train_size"]
+    args.epochs = args.epochs or 1
+    with _tiny.fake_data() as data_dir:
+        args.data_dir = data_dir
+        compare(args)
+
+
+def compare(args) -> None:
     device = torch.device(args.device)
     spec = dataclasses.replace(
         _smoke_spec(), model=args.model, width=tuple(args.width), resolution=args.resolution,
