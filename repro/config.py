@@ -208,7 +208,7 @@ class RunSpec:
             e += p.epochs
         return self.lr * self.lr_decay ** (epoch - decay_from)
 
-    def truncate(self, epochs: int) -> "RunSpec":
+    def truncate(self, epochs: int) -> RunSpec:
         """The spec of this run's first `epochs` epochs (its prefix)."""
         if not 0 < epochs <= self.total_epochs:
             raise ValueError(f"cannot truncate a {self.total_epochs}-epoch run to {epochs}")
@@ -241,11 +241,31 @@ class RunSpec:
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
         return hashlib.sha256(blob).hexdigest()[:20]
 
+    def prefix_keys(self, device_tag: str = "cpu-1t") -> list[str]:
+        """keys[e - 1] names this run's first e epochs: the store keys of its checkpoints, which
+        any other run with the same first e epochs shares (the one prefix rule of the project:
+        the plan, the engine and Ray all use it)."""
+        return [self.truncate(e).key(device_tag) for e in range(1, self.total_epochs + 1)]
+
+    def evaluates_at(self, done: int) -> bool:
+        """Whether the test set is evaluated after `done` epochs of this run."""
+        return bool(self.test_every and done % self.test_every == 0) or done in self.boundaries
+
     def label(self) -> str:
         ph = "+".join(f"{p.epochs}{'·' + p.deficit if p.deficit else ''}"
                       + "".join(f"·{k}={v}" for k, v in p.settings().items())
                       for p in self.phases)
         return f"{self.model}/{self.dataset} seed={self.seed} [{ph}]"
+
+
+def shared_epochs(a: RunSpec, b: RunSpec, device_tag: str = "cpu-1t") -> int:
+    """Epochs of the longest prefix `a` and `b` share: the same training, the same numbers."""
+    n = 0
+    for ka, kb in zip(a.prefix_keys(device_tag), b.prefix_keys(device_tag)):
+        if ka != kb:
+            break
+        n += 1
+    return n
 
 
 def _merge(phases: tuple[Phase, ...]) -> tuple[Phase, ...]:

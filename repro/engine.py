@@ -145,10 +145,31 @@ def get_run(spec: RunSpec, ctx: Context, *, wait: bool = True,
     later checkpoint of this run supersedes it."""
     key = ctx.key(spec)
     hit = ctx.store.meta(key)
+    if hit is not None and hit["status"] == "ok" and _lacks_test(spec, hit["metrics"]):
+        hit = _evaluate_stored(spec, ctx, key)  # an interrupted run's snapshot
     if hit is not None:
         return _result(spec, key, hit, resumed_from=len(hit["metrics"]))
     with ctx.threads():
         return _train(spec, ctx, wait, keep)
+
+
+def _lacks_test(spec: RunSpec, rows: list[dict]) -> bool:
+    return bool(rows) and rows[-1]["test_acc"] is None and spec.evaluates_at(rows[-1]["epoch"])
+
+
+def _evaluate_stored(spec: RunSpec, ctx: Context, key: str) -> dict | None:
+    """Add the missing last test evaluation to a stored entry (a snapshot saved on Ctrl-C)."""
+    device = torch.device(ctx.device)
+    stored = ctx.store.load(key, map_location=device)
+    if stored is None:
+        return None
+    data = load_dataset(spec.dataset, ctx.data_dir, train_size=spec.train_size,
+                        resolution=spec.resolution, device=device, download=ctx.download)
+    model, opt = _build(spec, data, device)
+    with ctx.threads():
+        meta = {**stored[0], "metrics": _restore(model, opt, stored, spec, data, ctx.backend)}
+    ctx.store.save(key, meta, stored[1])
+    return meta
 
 
 def _result(spec, key, meta, **kw) -> RunResult:
@@ -168,7 +189,7 @@ def _train(spec: RunSpec, ctx: Context, wait: bool, keep: frozenset[str]) -> Run
     if stored is not None:
         if stored[0]["status"] == "diverged":  # a shorter run with this prefix diverged
             return _diverged_too(spec, tag, stored[0])
-        epoch, metrics = found, _restore(model, opt, stored)
+        epoch, metrics = found, _restore(model, opt, stored, spec, data, backend)
     resumed_from, trained, t0 = epoch, 0, time.perf_counter()
     # Checkpoints at every phase boundary (the prefixes other runs share) and every few epochs
     # (so that a crash loses little); each segment is trained under its checkpoint's lock.
@@ -191,7 +212,7 @@ def _train(spec: RunSpec, ctx: Context, wait: bool, keep: frozenset[str]) -> Run
             if stored is not None:
                 if stored[0]["status"] == "diverged":
                     return _diverged_too(spec, tag, stored[0])
-                epoch, metrics = found, _restore(model, opt, stored)
+                epoch, metrics = found, _restore(model, opt, stored, spec, data, backend)
                 if epoch >= stop:
                     continue
             if trained == 0:
@@ -211,7 +232,8 @@ def _train(spec: RunSpec, ctx: Context, wait: bool, keep: frozenset[str]) -> Run
             except torch.cuda.OutOfMemoryError as err:
                 trained += len(metrics) - rows_before
                 return _out_of_memory(spec, tag, ctx, err, metrics, trained, resumed_from)
-            ctx.store.save(key, _meta(prefix, metrics, "ok", ctx), _state(model, opt))
+            rows = _conform(prefix, metrics, model, data, backend)
+            ctx.store.save(key, _meta(prefix, rows, "ok", ctx), _state(model, opt))
             for old in periodic:
                 ctx.store.discard(old)
             periodic = [key] if stop not in spec.boundaries and key not in keep else []
@@ -310,11 +332,34 @@ def _state(model, opt) -> dict:
     return {"model": model.state_dict(), "optimizer": opt.state_dict()}
 
 
-def _restore(model, opt, stored) -> list[dict]:
+def _restore(model, opt, stored, spec: RunSpec, data: Dataset,
+             backend: Backend | None = None) -> list[dict]:
+    """Load a stored prefix into model and optimizer; its rows, as `spec` records them."""
     meta, payload = stored
     model.load_state_dict(payload["model"])
     opt.load_state_dict(payload["optimizer"])
-    return list(meta["metrics"])
+    return _conform(spec, meta["metrics"], model, data, backend)
+
+
+TEST_FIELDS = ("test_loss", "test_acc")
+
+
+def _conform(spec: RunSpec, rows: list[dict], model=None, data: Dataset | None = None,
+             backend: Backend | None = None) -> list[dict]:
+    """The rows as `spec` trained alone records them, so that a record depends on its spec
+    only, not on which prefix the store held: test evaluations only after the epochs `spec`
+    evaluates at (a prefix's own last epoch is one of its boundaries), and a missing one after
+    the last row evaluated now from `model` (evaluation changes no training)."""
+    out = [row if spec.evaluates_at(row["epoch"]) else {**row, **dict.fromkeys(TEST_FIELDS)}
+           for row in rows]
+    if out and out[-1]["test_acc"] is None and spec.evaluates_at(out[-1]["epoch"]):
+        if model is None or data is None:
+            raise ValueError("a missing test evaluation needs the model")
+        autocast = backend.autocast() if backend else contextlib.nullcontext()
+        with autocast:
+            loss, acc = evaluate(model, data, is_convolutional(spec.model))
+        out[-1] = {**out[-1], "test_loss": loss, "test_acc": acc}
+    return out
 
 
 def _meta(prefix: RunSpec, metrics: list[dict], status: str, ctx: Context,
@@ -367,7 +412,7 @@ def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device,
         raise RunDiverged(f"training loss became {train_loss} in epoch {epoch + 1}")
     done = epoch + 1
     test_loss = test_acc = None
-    if (spec.test_every and done % spec.test_every == 0) or done in spec.boundaries:
+    if spec.evaluates_at(done):
         with autocast:
             test_loss, test_acc = evaluate(model, data, channels_last)
     row = {"epoch": done, "deficit": deficit_name, "lr": lr, "train_loss": train_loss,
@@ -402,7 +447,7 @@ def load_model(spec: RunSpec, ctx: Context):
     data = load_dataset(spec.dataset, ctx.data_dir, train_size=spec.train_size,
                         resolution=spec.resolution, device=device, download=ctx.download)
     model, opt = _build(spec, data, device)
-    _restore(model, opt, stored)
+    _restore(model, opt, stored, spec, data)
     return model.eval(), data
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from .config import RunSpec
+from .config import RunSpec, shared_epochs
 from .engine import Context, RunResult, get_run
 
 
@@ -43,34 +43,19 @@ def get_runs(specs: list[RunSpec], ctx: Context, address: str) -> list[RunResult
     try:
         # a CPU task trains on ctx.cpu_threads threads (part of the run's key, set by get_run)
         # and reserves as many cores: the numbers are then those of a plain run.
-        resources = ({"num_gpus": 1} if ctx.device_kind == "cuda"
-                     else {"num_cpus": ctx.cpu_threads})
-        task = ray.remote(max_retries=0, **resources)(_run_task)
-        refs = []
+        gpu = ctx.device_kind == "cuda"
+        task = ray.remote(max_retries=0, num_gpus=1 if gpu else 0,
+                          num_cpus=1 if gpu else ctx.cpu_threads)(_run_task)
+        refs: list = []
         for i, spec in enumerate(specs):
-            shared = [(common_epochs(spec, specs[j]), -j) for j in range(i)]
+            shared = [(shared_epochs(spec, specs[j], ctx.run_tag(spec.dataset)), -j)
+                      for j in range(i)]
             best = max(shared, default=(0, 0))
             after = [refs[-best[1]]] if best[0] > 0 else []
             refs.append(task.remote(spec, ctx, str(probe), *after))
         return ray.get(refs)
     finally:
         probe.unlink(missing_ok=True)
-
-
-def common_epochs(a: RunSpec, b: RunSpec) -> int:
-    """Epochs of the longest prefix runs `a` and `b` share (the same training, same numbers)."""
-    ca, cb = a.canonical(), b.canonical()
-    if {k: v for k, v in ca.items() if k != "phases"} != {
-            k: v for k, v in cb.items() if k != "phases"}:
-        return 0
-    e = 0
-    for pa, pb in zip(a.phases, b.phases):
-        if pa.deficit != pb.deficit:
-            break
-        e += min(pa.epochs, pb.epochs)
-        if pa.epochs != pb.epochs:
-            break
-    return e
 
 
 def _run_task(spec: RunSpec, ctx: Context, probe: str, *after: RunResult) -> RunResult:

@@ -39,6 +39,7 @@ def verdict(tmp_path, name):
     return json.loads((tmp_path / name / "smoke" / "results.json").read_text())["verdicts"][0]
 
 
+@pytest.mark.slow
 def test_ray_tasks_give_the_numbers_of_a_plain_run(pytester, cluster, fake_data, tmp_path,
                                                    monkeypatch):
     pytester.makepyfile(test_claim=CLAIM)
@@ -73,8 +74,8 @@ def test_a_store_the_nodes_cannot_see_is_an_error(tmp_path):
 
 
 def test_runs_wait_for_the_run_whose_prefix_they_share():
-    from repro.config import RunSpec
-    from repro.ray_backend import common_epochs
+    from repro.config import Phase, RunSpec
+    from repro.config import shared_epochs as common_epochs
 
     def spec(phases, seed=0, **kw):
         return RunSpec(dataset="cifar10", model="conv3", phases=phases, seed=seed, **kw)
@@ -86,3 +87,6 @@ def test_runs_wait_for_the_run_whose_prefix_they_share():
     assert common_epochs(blur40, spec(((40, "vflip"), (160, None)))) == 0
     assert common_epochs(blur40, spec(((80, "blur"), (160, None)), seed=1)) == 0
     assert common_epochs(blur40, spec(((80, "blur"), (160, None)), lr=0.1)) == 0
+    # phase settings count, not only the deficit: no shared training here
+    assert common_epochs(spec((Phase(40, weight_decay=0.0), (160, None))),
+                         spec(((40, None), (160, None)))) == 0
