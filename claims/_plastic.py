@@ -1,5 +1,5 @@
 """The schedule that keeps plasticity, shared by the claims that the learning-rate confound
-would otherwise decide (DESIGN.md sections 10-11, PROTOCOL.md).
+would otherwise decide (PROTOCOL.md, "Our choices, and why").
 
 A branch trains `onset` clean epochs, then `deficit_epochs` under a deficit, at the constant
 initial rate, then `clean_epochs` clean epochs on the tier's annealed schedule restarted from its
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from repro.config import RunSpec
+from repro.harness import Run
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,12 @@ SETTINGS = {
 }
 
 
-def branch(harness, deficit: str, seed: int, onset: int = 0, **overrides) -> RunSpec:
-    s = SETTINGS[harness.tier.name]
-    return harness.spec([(onset, "clean"), (s.deficit_epochs, deficit), (s.clean_epochs, None)],
-                        seed, lr_schedule="restart", **overrides)
+def branch(s: Plastic, deficit: str, onset: int = 0) -> Run:
+    """`onset` clean epochs, T under `deficit` at the constant rate, N annealed clean epochs."""
+    return Run([(onset, "clean"), (s.deficit_epochs, deficit), (s.clean_epochs, None)],
+               lr_schedule="restart")
 
 
-def baseline(harness, seed: int, **overrides) -> RunSpec:
+def baseline(s: Plastic) -> Run:
     """No deficit: the annealed schedule alone, N epochs."""
-    return harness.spec([(SETTINGS[harness.tier.name].clean_epochs, None)], seed, **overrides)
+    return Run([(s.clean_epochs, None)])

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from repro.harness import claim
-from repro.stats import expect_decreasing, expect_drop, mean_sd
+from repro.figures import line, mean_line, panel, panels
+from repro.harness import Arm, claim
+from repro.stats import expect_decreasing, expect_drop
+from repro.tables import summary_table
 
 # Blur removed at 0/35/70/105/140 epochs, then 160 clean epochs: final test accuracy (%), from a
 # public replication of the paper's Fig. 1 (no momentum). DESIGN.md section 10, [repl].
@@ -61,52 +63,44 @@ def judge(remove_at, acc, setting: BlurSweep):
     ]
 
 
+CHANGE = "change vs T=0 (same seeds)"
+
+
 @claim("achille2019/blur-permanent", paper="Achille, Rovere, Soatto 2019, Fig. 1 (left)",
        statement="A blur deficit in the first T epochs, then removed, permanently lowers the "
                  "final test accuracy, more so the larger T.",
-       paper_value="drop of 10.3 points at T=140 [repl]")
+       paper_value="drop of 10.3 points at T=140 [repl]", settings=SETTINGS)
 def test_blur_deficit_becomes_permanent(harness):
-    s = SETTINGS[harness.tier.name]
-    seeds = harness.seeds
+    s = harness.setting
+    runs = harness.train({
+        "blur": Arm({t: [(t, "blur"), (s.clean_epochs, None)] for t in s.remove_at}, by="T"),
+        "vflip": Arm({t: [(t, "vflip"), (s.clean_epochs, None)] for t in s.controls_at},
+                     seeds=s.control_seeds, by="T"),
+    })
+    acc = runs.final("test_acc", percent=True)
+    table = summary_table(runs, acc, baseline=("blur", 0), change=CHANGE, extra=lambda _, t: {
+        "T (paper epochs)": t * harness.tier.paper_epochs_per_epoch,
+        "lr-epochs left after removal": lr_epochs_left(runs["blur"].spec(0), t, s)})
+    harness.record(judge(s.remove_at, acc["blur"], s), notes=notes(harness, s, table),
+                   tables={"final accuracy by deficit and T": table},
+                   figure=figure(s, acc, harness.tier.paper_epochs_per_epoch))
 
-    def sweep(deficit, ts, seeds):
-        return [[harness.spec([(t, deficit), (s.clean_epochs, None)], seed) for seed in seeds]
-                for t in ts]
 
-    grids = {"blur": sweep("blur", s.remove_at, seeds),
-             "vflip": sweep("vflip", s.controls_at, seeds[: s.control_seeds])}
-    flat = [spec for grid in grids.values() for row in grid for spec in row]
-    results = iter(harness.runs(flat))
-    acc = {name: np.array([[next(results).final("test_acc") * 100 for _ in row] for row in grid])
-           for name, grid in grids.items()}
-
-    checks = judge(s.remove_at, acc["blur"], s)
-    base = acc["blur"][0]
-    table, drops = [], {}
-    for name, ts in (("blur", s.remove_at), ("vflip", s.controls_at)):
-        for t, row in zip(ts, acc[name]):
-            m, sd = mean_sd(row)
-            drops[name, t] = float((base[: len(row)] - row).mean())  # the same seeds
-            table.append({"deficit": name, "T": t, "T (paper epochs)":
-                          t * harness.tier.paper_epochs_per_epoch, "seeds": len(row),
-                          "final test acc %": m,
-                          "sd": sd, "drop vs T=0": drops[name, t],
-                          "lr-epochs left after removal": lr_epochs_left(flat[0], t, s)})
+def notes(harness, s: BlurSweep, table: list[dict]) -> list[str]:
+    base = harness.tier.base
+    out = [f"Schedule: {base['lr_schedule']}, lr {base['lr']} x {base['lr_decay']:.4g} per "
+           "epoch, not reset at removal."]
     t_max = s.remove_at[-1]
-    notes = [
-        f"Schedule: {harness.tier.base['lr_schedule']}, lr {harness.tier.base['lr']} x "
-        f"{harness.tier.base['lr_decay']:.4g} per epoch, not reset at removal.",
-    ]
-    if t_max in s.controls_at and drops["blur", t_max] > 0:
-        share = (drops["blur", t_max] - drops["vflip", t_max]) / drops["blur", t_max]
-        notes.append(
-            f"At T={t_max}: blur drop {drops['blur', t_max]:.2f}, vertical-flip drop "
-            f"{drops['vflip', t_max]:.2f} points ({s.control_seeds} seed(s)). "
+    drop = {(r["arm"], r["T"]): -r[CHANGE] for r in table}
+    if ("vflip", t_max) in drop and drop["blur", t_max] > 0:
+        share = (drop["blur", t_max] - drop["vflip", t_max]) / drop["blur", t_max]
+        out.append(
+            f"At T={t_max}: blur drop {drop['blur', t_max]:.2f}, vertical-flip drop "
+            f"{drop['vflip', t_max]:.2f} points ({s.control_seeds} seed(s)). "
             f"Share of the blur drop specific to blur (beyond vertical flip): {share:.0%}. "
             "Where this share is small the drop comes mostly from the annealed learning rate "
             "left after removal, not from blur (see the high-level-deficit claim).")
-    harness.record(checks, notes=notes, tables={"final accuracy by deficit and T": table},
-                   figure=figure(s, acc, harness.tier.paper_epochs_per_epoch))
+    return out
 
 
 def lr_epochs_left(spec, t: int, s: BlurSweep) -> float:
@@ -115,21 +109,16 @@ def lr_epochs_left(spec, t: int, s: BlurSweep) -> float:
 
 
 def figure(s: BlurSweep, acc, scale: int) -> dict:
-    blur_m, blur_sd = mean_sd(acc["blur"])
-    lines = [{"label": "blur", "x": list(s.remove_at), "y": blur_m.tolist(),
-              "yerr": blur_sd.tolist()}]
-    for name in ("vflip",):
-        m, sd = mean_sd(acc[name])
-        lines.append({"label": f"{name} (control)", "x": list(s.controls_at), "y": m.tolist(),
-                      "yerr": sd.tolist(), "linestyle": "none", "marker": "s"})
-    ours = {"label": "this run (blur)", "x": [t * scale for t in s.remove_at],
-            "y": (blur_m - blur_m[0]).tolist()}
-    paper = {"label": "paper (replication, Fig. 1)", "x": PAPER_CURVE["epochs"],
-             "y": [a - PAPER_CURVE["test_acc"][0] for a in PAPER_CURVE["test_acc"]],
-             "linestyle": "--"}
-    return {"panels": [
-        {"title": "final test accuracy vs deficit length", "xlabel": "T (epochs of this tier)",
-         "ylabel": "test accuracy (%)", "lines": lines},
-        {"title": "drop from T=0, against the paper", "xlabel": "T (paper epochs)",
-         "ylabel": "accuracy change (points)", "lines": [ours, paper]},
-    ]}
+    blur = np.asarray(acc["blur"])
+    paper = PAPER_CURVE["test_acc"]
+    return panels(
+        panel("final test accuracy vs deficit length", "T (epochs of this tier)",
+              "test accuracy (%)", mean_line("blur", s.remove_at, blur),
+              mean_line("vflip (control)", s.controls_at, acc["vflip"], linestyle="none",
+                        marker="s")),
+        panel("drop from T=0, against the paper", "T (paper epochs)",
+              "accuracy change (points)",
+              line("this run (blur)", [t * scale for t in s.remove_at],
+                   blur.mean(1) - blur.mean(1)[0]),
+              line("paper (replication, Fig. 1)", PAPER_CURVE["epochs"],
+                   [a - paper[0] for a in paper], linestyle="--")))

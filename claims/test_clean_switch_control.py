@@ -14,7 +14,8 @@ from claims import _plastic
 from claims.test_high_level_deficits import EQUIVALENCE, EQUIVALENCE_REASON
 from repro.figures import arms_figure
 from repro.harness import claim
-from repro.stats import expect_at_most, mean_sd
+from repro.stats import expect_at_most
+from repro.tables import summary_table
 
 
 def judge(none, clean_switch):
@@ -26,20 +27,16 @@ def judge(none, clean_switch):
 @claim("achille2019/clean-switch-control", paper="Achille, Rovere, Soatto 2019 (control)",
        statement="A 'deficit' of clean data, switched off at the removal epoch, leaves no drop "
                  "against the no-deficit baseline.",
-       paper_value="no effect (a control)")
+       paper_value="no effect (a control)", settings=_plastic.SETTINGS)
 def test_clean_switch_costs_nothing(harness):
-    s = _plastic.SETTINGS[harness.tier.name]
-    seeds = harness.seeds
-    specs = ([_plastic.baseline(harness, seed) for seed in seeds]
-             + [_plastic.branch(harness, "clean", seed) for seed in seeds])
-    acc = np.array([r.final("test_acc") * 100 for r in harness.runs(specs)])
-    none, switch = acc[: len(seeds)], acc[len(seeds):]
-    rows = []
-    for name, a in (("no deficit", none), (f"clean switch at T={s.deficit_epochs}", switch)):
-        m, sd = mean_sd(a)
-        rows.append({"run": name, "final test acc %": float(m), "sd": float(sd)})
-    harness.record(judge(none, switch), tables={"final accuracy": rows}, figure=arms_figure(
-        {"no deficit": none, "clean switch": switch}, title="clean-to-clean switch",
-        ylabel="final test accuracy (%)"), notes=[
-        f"Clean switch: {s.deficit_epochs} clean epochs at the constant initial rate, then the "
-        f"baseline's {s.clean_epochs}-epoch annealed schedule restarted."])
+    s = harness.setting
+    runs = harness.train({"no deficit": _plastic.baseline(s),
+                          "clean switch": _plastic.branch(s, "clean")})
+    acc = runs.final("test_acc", percent=True)
+    harness.record(judge(acc["no deficit"], acc["clean switch"]),
+                   tables={"final accuracy": summary_table(runs, acc, baseline="no deficit")},
+                   figure=arms_figure(acc, title="clean-to-clean switch",
+                                      ylabel="final test accuracy (%)"),
+                   notes=[f"Clean switch: {s.deficit_epochs} clean epochs at the constant initial "
+                          f"rate, then the baseline's {s.clean_epochs}-epoch annealed schedule "
+                          "restarted."])

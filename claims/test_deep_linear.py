@@ -5,12 +5,10 @@ deficit), then 30,000 steps see 1500. Depth 1 has no critical period: its error 
 on T. Depth 3 has a strong one: short first phases are harmless, long ones ruin recovery of the
 unseen entries. Deeper networks have stronger critical periods.
 
-These runs are cheap, deterministic functions of (config, seed) computed here, not through the
-engine and the run store (`harness.direct`); a full-batch step is an epoch. A sweep over T trains
-its first phase once per depth and seed and branches at each T; the three claims share the sweeps
-within a session (a dry run's plan counts them once per claim). "Deeper is stronger" needs only
-the errors at T=0 and the largest T, and more depth-3 seeds than the curves: those extra seeds are
-swept over the two ends only (`grid`).
+Each (depth, seed) is one direct run (repro.direct): a sweep over T that trains its first phase
+once and branches at each T, stored like any run, so the three claims share the sweeps and a
+second session computes none. "Deeper is stronger" needs only the errors at T=0 and the largest
+T, and more depth-3 seeds than the curves: those extra seeds are swept over the two ends only.
 """
 from __future__ import annotations
 
@@ -18,19 +16,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from repro.deep_linear import (
-    MatrixCompletion,
-    describe,
-    step_seconds,
-    sweep_steps,
-    switch_sweep,
-)
-from repro.figures import arms_figure
-from repro.harness import claim
-from repro.parallel import parallel_map
+from repro.arms import ArmResult
+from repro.deep_linear import MatrixCompletion, SwitchSweep
+from repro.figures import arms_panel, line, mean_line, panel, panels
+from repro.harness import Arm, claim
 from repro.stats import expect_decreasing, expect_drop, expect_mean_at_most, mean_sd
 
-# The authors' released test errors (seed 1; DESIGN.md section 10, [auth]).
+# The authors' released test errors (seed 1; [auth], PROTOCOL.md names the source).
 AUTHORS = {1: {0: 0.852, 5000: 0.852, 10000: 0.852, 20000: 0.852, 100000: 0.852},
            3: {0: 0.075, 5000: 0.043, 10000: 0.415, 20000: 0.868, 100000: 0.975}}
 
@@ -91,9 +83,10 @@ class CompletionSweep:
 
 
 SETTINGS = {
-    # The authors' setting in full; smoke keeps the T values DESIGN.md lists the authors' values
-    # for and 2 seeds for the curves, to stay within 5 minutes on 2 cores (measured: about 70 s
-    # per seed at depth 3 over all five T, 45 s over T=0 and 100k; depth 2 26 s, depth 1 3 s).
+    # The authors' setting in full; smoke keeps the T values the authors' released errors are
+    # listed for (AUTHORS) and 2 seeds for the curves, to stay within 5 minutes on 2 cores
+    # (measured: about 70 s per seed at depth 3 over all five T, 45 s over T=0 and 100k;
+    # depth 2 26 s, depth 1 3 s).
     # "Deeper is stronger" compares the rise T=0 -> 100k of depth 3 with depth 2's. Depth 3's
     # rise varies far more over seeds than depth 2's: sd 0.31 against 0.018 over 12 seeds kept
     # apart from the claims' (5000-5011, measured before choosing: depth-3 rises 0.07 to 1.26,
@@ -110,75 +103,31 @@ SETTINGS = {
 }
 
 
-_SWEEPS: dict[tuple, dict] = {}  # (config, T, seed) -> sweep, shared by the claims of a session
+def sweep(s: CompletionSweep, depth: int, ends_only: bool = False) -> SwitchSweep:
+    ts = (s.switch_at[0], s.switch_at[-1]) if ends_only else s.switch_at
+    return SwitchSweep(MatrixCompletion(depth=depth), ts)
 
 
-def sweeps(jobs: list[tuple[MatrixCompletion, tuple[int, ...], int]]) -> list[dict]:
-    """The sweeps for `jobs` [(config, T, seed)], the missing ones computed in parallel over the
-    free cores (`repro.parallel`), longest first."""
-    todo = sorted((j for j in dict.fromkeys(jobs) if j not in _SWEEPS),
-                  key=lambda j: -j[0].depth * sweep_steps(j[0], j[1]))
-    _SWEEPS.update(zip(todo, parallel_map(switch_sweep, todo)))
-    return [_SWEEPS[j] for j in jobs]
+def curve_arms(s: CompletionSweep, depths) -> dict[str, Arm]:
+    """Every T, the first `n_seeds` seeds: the curves."""
+    return {f"depth {d}": Arm(sweep(s, d), seeds=s.n_seeds) for d in depths}
 
 
-def grid(s: CompletionSweep, depth: int, seed_index: int) -> tuple[int, ...]:
-    """The T a (depth, seed) is swept over: the same for every claim, so that they share it."""
-    if depth in s.curve_depths and seed_index < s.n_seeds:
-        return s.switch_at
-    return (s.switch_at[0], s.switch_at[-1])
+def comparison_arms(s: CompletionSweep) -> dict[str, Arm]:
+    """Each depth's comparison seeds: the curves' sweeps where a depth has curves (shared with
+    those claims), the two ends of T for the seeds past them."""
+    arms = {}
+    for d, n in zip(s.depths, s.comparison_seeds):
+        curves = d in s.curve_depths
+        arms[f"depth {d}"] = Arm(sweep(s, d, not curves), seeds=s.n_seeds if curves else n)
+        if curves and n > s.n_seeds:
+            arms[f"depth {d}, more seeds"] = Arm(sweep(s, d, True), seeds=range(s.n_seeds, n))
+    return arms
 
 
-def run_sweeps(harness, s: CompletionSweep, jobs) -> dict[tuple[int, int], dict]:
-    """Sweeps for `jobs` [(depth, seed index)]: {(depth, seed): sweep}; plans them first (and
-    stops there in a dry run), and attaches them to the verdict."""
-    seeds = harness.more_seeds(max(i for _, i in jobs) + 1)
-    jobs = [(d, seeds[i], grid(s, d, i)) for d, i in jobs]
-    second = MatrixCompletion().second_steps
-    rows = [{"run": f"matrix completion depth {d} seed {seed} T={t}", "epochs": t + second}
-            for d, seed, ts in jobs for t in ts]
-    steps = [sweep_steps(MatrixCompletion(), ts) for _, _, ts in jobs]
-    seconds = sum(n * step_seconds(MatrixCompletion(depth=d)) for n, (d, _, _) in zip(steps, jobs))
-    harness.direct(rows, shared=sum(steps), step_seconds=seconds / sum(steps))
-    out, records = {}, []
-    configs = [(MatrixCompletion(depth=d), ts, seed) for d, seed, ts in jobs]
-    reused = {j for j in configs if j in _SWEEPS}  # computed by an earlier claim this session
-    done = sweeps(configs)
-    for (d, seed, ts), job, r in zip(jobs, configs, done):
-        cfg = job[0]
-        out[d, seed] = r
-        records.append({"label": f"matrix completion depth {d} seed {seed}",
-                        "config": describe(cfg), "seed": seed, "switch_at": list(ts),
-                        "epochs": sweep_steps(cfg, ts),
-                        "epochs_trained": 0 if job in reused else sweep_steps(cfg, ts),
-                        "metrics": {"final_test_mse": {str(t): v for t, v in r["final"].items()},
-                                    "test_mse_trace": {str(t): v for t, v in r["trace"].items()},
-                                    "first_phase_trace": r["prefix"]}})
-    harness.add_direct_runs(records)
-    return out
-
-
-def curves(harness, s: CompletionSweep, depths) -> dict[int, np.ndarray]:
-    """Final test errors [T, seed] over every T, per depth, for the first `n_seeds` seeds."""
-    done = run_sweeps(harness, s, [(d, i) for d in depths for i in range(s.n_seeds)])
-    return curves_of(done, harness.seeds[: s.n_seeds], s, depths)
-
-
-def curves_of(done, seeds, s: CompletionSweep, depths) -> dict[int, np.ndarray]:
-    return {d: np.array([[done[d, seed]["final"][t] for seed in seeds] for t in s.switch_at])
-            for d in depths}
-
-
-def comparison(harness, s: CompletionSweep):
-    """(ends, curves): {depth: {seed: (error at T=0, error at the largest T)}} for each depth's
-    comparison seeds, and the curves of `curve_depths` (among the same sweeps)."""
-    done = run_sweeps(harness, s, [(d, i) for d, n in zip(s.depths, s.comparison_seeds)
-                                   for i in range(n)])
-    first, last = s.switch_at[0], s.switch_at[-1]
-    ends: dict[int, dict[int, tuple[float, float]]] = {d: {} for d in s.depths}
-    for (d, seed), r in done.items():
-        ends[d][seed] = (r["final"][first], r["final"][last])
-    return ends, curves_of(done, harness.seeds[: s.n_seeds], s, s.curve_depths)
+def errors(arm: ArmResult, switch_at) -> np.ndarray:
+    """Final test error [T, seed]."""
+    return np.array([arm.map(lambda r, t=t: r.metrics["final"][str(t)]) for t in switch_at])
 
 
 def judge_depth1(err, s: CompletionSweep):
@@ -231,16 +180,13 @@ def table(switch_at, err_by_depth) -> list[dict]:
 def figure(switch_at, err_by_depth) -> dict:
     lines = []
     for d, err in err_by_depth.items():
-        m, sd = mean_sd(err)
-        lines.append({"label": f"depth {d} (ours)", "x": list(switch_at), "y": m.tolist(),
-                      "yerr": sd.tolist()})
+        lines.append(mean_line(f"depth {d} (ours)", switch_at, err))
         if d in AUTHORS:
             ts = sorted(AUTHORS[d])
-            lines.append({"label": f"depth {d} (authors)", "x": ts,
-                          "y": [AUTHORS[d][t] for t in ts], "linestyle": "--", "marker": "x"})
-    return {"panels": [{"title": "final test error vs length of the first phase",
-                        "xlabel": "T (steps on 1000 entries)",
-                        "ylabel": "test MSE after 30k steps on 1500", "lines": lines}]}
+            lines.append(line(f"depth {d} (authors)", ts, [AUTHORS[d][t] for t in ts],
+                              linestyle="--", marker="x"))
+    return panels(panel("final test error vs length of the first phase",
+                        "T (steps on 1000 entries)", "test MSE after 30k steps on 1500", *lines))
 
 
 def seed_notes(seeds, switch_at, err) -> list[str]:
@@ -254,53 +200,55 @@ def seed_notes(seeds, switch_at, err) -> list[str]:
        paper="Kleinman, Achille, Soatto 2024, Fig. 4 (matrix completion)",
        statement="A depth-1 linear network fitted to 1000 entries for T steps, then to 1500, "
                  "ends with the same test error whatever T: no critical period.",
-       paper_value="0.852 at every T [auth]")
+       paper_value="0.852 at every T [auth]", settings=SETTINGS)
 def test_depth1_has_no_critical_period(harness):
-    s = SETTINGS[harness.tier.name]
-    err = curves(harness, s, (1,))
+    s = harness.setting
+    runs = harness.train(curve_arms(s, (1,)))
+    err = {1: errors(runs["depth 1"], s.switch_at)}
     harness.record(judge_depth1(err[1], s), tables={"final test error by T": table(
         s.switch_at, err)}, figure=figure(s.switch_at, err),
-        notes=seed_notes(harness.seeds[: s.n_seeds], s.switch_at, err[1]))
+        notes=seed_notes(runs["depth 1"].seeds, s.switch_at, err[1]))
 
 
 @claim("kleinman2024/depth3-critical-period",
        paper="Kleinman, Achille, Soatto 2024, Fig. 4 (matrix completion)",
        statement="A depth-3 linear network has a strong critical period: a short first phase on "
                  "1000 entries is harmless, a long one ruins recovery after the switch to 1500.",
-       paper_value="0.075/0.043/0.415/0.868/0.975 at T=0/5k/10k/20k/100k [auth]")
+       paper_value="0.075/0.043/0.415/0.868/0.975 at T=0/5k/10k/20k/100k [auth]",
+       settings=SETTINGS, expected_failures=DEPTH3_XFAIL)
 def test_depth3_has_a_strong_critical_period(harness):
-    harness.expect_failure_at(DEPTH3_XFAIL)
-    s = SETTINGS[harness.tier.name]
-    err = curves(harness, s, (3,))
+    s = harness.setting
+    runs = harness.train(curve_arms(s, (3,)))
+    err = {3: errors(runs["depth 3"], s.switch_at)}
     harness.record(judge_depth3(s.switch_at, err[3], s),
                    tables={"final test error by T": table(s.switch_at, err)},
                    figure=figure(s.switch_at, err),
-                   notes=seed_notes(harness.seeds[: s.n_seeds], s.switch_at, err[3]))
+                   notes=seed_notes(runs["depth 3"].seeds, s.switch_at, err[3]))
 
 
 @claim("kleinman2024/deeper-stronger-critical-period",
        paper="Kleinman, Achille, Soatto 2024, Fig. 4 (matrix completion)",
        statement="The deeper the linear network, the stronger its critical period.",
-       paper_value="depth 1: none; depth 3: +0.90 [auth]")
+       paper_value="depth 1: none; depth 3: +0.90 [auth]", settings=SETTINGS)
 def test_deeper_networks_have_stronger_critical_periods(harness):
-    s = SETTINGS[harness.tier.name]
-    ends, err = comparison(harness, s)
-    rise = [np.array([b - a for a, b in ends[d].values()]) for d in s.depths]
-    last = s.switch_at[-1]
-    rows = [{"depth": d, "seeds": len(r),
-             "error T=0": float(np.mean([a for a, _ in ends[d].values()])),
-             f"error T={last}": float(np.mean([b for _, b in ends[d].values()])),
-             f"rise T=0 -> T={last} (mean)": float(r.mean()), "sd": float(mean_sd(r)[1])}
-            for d, r in zip(s.depths, rise)]
+    s = harness.setting
+    runs = harness.train(comparison_arms(s))
+    ends = (s.switch_at[0], s.switch_at[-1])
+    rise = {d: np.concatenate([np.diff(errors(arm, ends), axis=0)[0] for arm in runs.values()
+                               if arm.spec().recipe.config.depth == d]) for d in s.depths}
+    err = {d: errors(runs[f"depth {d}"], s.switch_at) for d in s.curve_depths}
     fig = figure(s.switch_at, err)
-    fig["panels"].append(arms_figure({f"depth {d}": r for d, r in zip(s.depths, rise)},
-                                     title=f"critical-period strength: rise T=0 -> T={last}",
-                                     ylabel="test MSE rise")["panels"][0])
-    harness.record(judge_depths(s.depths, rise),
+    fig["panels"].append(arms_panel({f"depth {d}": r for d, r in rise.items()},
+                                    title=f"critical-period strength: rise T=0 -> T={ends[1]}",
+                                    ylabel="test MSE rise"))
+    harness.record(judge_depths(s.depths, list(rise.values())), figure=fig,
                    tables={"final test error by T": table(s.switch_at, err),
-                           "critical-period strength by depth": rows},
-                   figure=fig,
+                           "critical-period strength by depth": strength_table(rise, ends[1])},
                    notes=["Rise per seed: " + "; ".join(
-                       f"depth {d}: " + ", ".join(f"seed {seed} {b - a:+.3f}"
-                                                  for seed, (a, b) in ends[d].items())
-                       for d in s.depths)])
+                       f"depth {d}: " + ", ".join(f"{r:+.3f}" for r in rs)
+                       for d, rs in rise.items())])
+
+
+def strength_table(rise: dict[int, np.ndarray], last: int) -> list[dict]:
+    return [{"depth": d, "seeds": len(r), f"rise T=0 -> T={last} (mean)": float(r.mean()),
+             "sd": float(mean_sd(r)[1])} for d, r in rise.items()]

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from repro.figures import arms_figure
-from repro.harness import claim
-from repro.stats import expect_paired_gain, mean_sd
+from repro.harness import Arm, Run, claim
+from repro.stats import expect_paired_gain
+from repro.tables import summary_table
 
 
 @dataclass(frozen=True)
@@ -43,21 +42,21 @@ def judge(drop_shallow, drop_deep):
 
 @claim("achille2019/deeper-more-sensitive", paper="Achille, Rovere, Soatto 2019, Sect. 2",
        statement="Under the same blur deficit a deeper network loses more final accuracy.",
-       paper_value="more pronounced for deeper nets [text]")
+       paper_value="more pronounced for deeper nets [text]", settings=SETTINGS)
 def test_deeper_networks_suffer_more(harness):
-    s = SETTINGS[harness.tier.name]
-    seeds = harness.more_seeds(s.n_seeds)
-    specs = [harness.spec(phases, seed, **over) for _, over in s.nets
-             for phases in ([(s.clean_epochs, None)], [(s.remove_at, "blur"),
-                                                       (s.clean_epochs, None)])
-             for seed in seeds]
-    acc = np.array([r.final("test_acc") * 100 for r in harness.runs(specs)])
-    acc = acc.reshape(len(s.nets), 2, len(seeds))
-    drops = acc[:, 0] - acc[:, 1]
-    rows = [{"net": label, "no deficit %": float(a[0].mean()), f"blur T={s.remove_at} %":
-             float(a[1].mean()), "drop (points)": float(mean_sd(d)[0]), "sd": float(mean_sd(d)[1])}
-            for (label, _), a, d in zip(s.nets, acc, drops)]
-    harness.record(judge(drops[0], drops[-1]), tables={"drop by depth": rows}, figure=arms_figure(
-        {label: d for (label, _), d in zip(s.nets, drops)}, title=f"blur T={s.remove_at}: drop "
-        "by depth", ylabel="drop vs no deficit (points)"), notes=[
-        f"Paper's annealed schedule; T={s.remove_at}, N={s.clean_epochs} epochs of this tier."])
+    s = harness.setting
+    runs = harness.train({
+        "no deficit": Arm({net: Run([(s.clean_epochs, None)], **over) for net, over in s.nets},
+                          seeds=s.n_seeds, by="net"),
+        "blur": Arm({net: Run([(s.remove_at, "blur"), (s.clean_epochs, None)], **over)
+                     for net, over in s.nets}, seeds=s.n_seeds, by="net"),
+    })
+    acc = runs.final("test_acc", percent=True)
+    drops = {"drop": acc["no deficit"] - acc["blur"]}  # [net, seed]
+    harness.record(judge(drops["drop"][0], drops["drop"][-1]), tables={"drop by depth": (
+        summary_table(runs, acc) + summary_table(runs, drops, column="points", like="blur"))},
+        figure=arms_figure(dict(zip(runs["blur"].conditions, drops["drop"])),
+                           title=f"blur T={s.remove_at}: drop by depth",
+                           ylabel="drop vs no deficit (points)"),
+        notes=[f"Paper's annealed schedule; T={s.remove_at}, N={s.clean_epochs} epochs of this "
+               "tier."])

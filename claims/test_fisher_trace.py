@@ -4,10 +4,10 @@ The trace of the model Fisher (labels from the network's own predictive distribu
 repro/fisher.py, exact expectation over the classes, fixed class-balanced probe of clean training
 images) is recorded during training. The claim: it rises rapidly early in training, peaks, and ends
 well below its peak. The fall comes with fitting the training set: tr F carries a factor 1 -
-||p(x)||^2 that vanishes on confidently fitted images. Measured on this CPU (DESIGN.md section 11),
-a small net that never fits its augmented 10k images shows a rising trace with no fall; so the
-smoke tier uses a setting where the net does fit its training set (1k images, no augmentation, a
-narrow All-CNN).
+||p(x)||^2 that vanishes on confidently fitted images. Measured on the development CPU
+(PROTOCOL.md, Measurements), a small net that never fits its augmented 10k images shows a rising
+trace with no fall; so the smoke tier uses a setting where the net does fit its training set (1k
+images, no augmentation, a narrow All-CNN).
 
 Both the raw trace (the paper's quantity) and the trace weighted by the squared norms of the
 weights BatchNorm normalises (invariant to the shrinking of those weights by weight decay) are
@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from claims._fitting import FITTING
+from repro.figures import line, panel, panels
 from repro.harness import claim
 from repro.stats import expect_paired_gain
 from repro.verdict import Check
@@ -72,25 +73,25 @@ def judge(epochs, traces, total_epochs):
 @claim("achille2019/fisher-rise-then-fall", paper="Achille, Rovere, Soatto 2019, Fig. 4",
        statement="The trace of the Fisher information rises rapidly early in training, then "
                  "decreases.",
-       paper_value="rise then fall [text]")
+       paper_value="rise then fall [text]", settings=SETTINGS)
 def test_fisher_trace_rises_then_falls(harness):
-    s = SETTINGS[harness.tier.name]
+    s = harness.setting
     at = tuple(sorted({1, *range(s.every, s.epochs + 1, s.every)}))
-    specs = [harness.spec([(s.epochs, None)], seed, fisher_at=at, fisher_probe=s.probe,
-                          **s.overrides) for seed in harness.seeds]
-    runs = harness.runs(specs)
-    rows = {name: np.array([[m[name] for m in r.metrics if "fisher" in m] for r in runs])
-            for name in ("fisher", "fisher_weighted")}
-    checks = judge(at, rows["fisher"], s.epochs)
-    weighted = judge(at, rows["fisher_weighted"], s.epochs)
+    runs = harness.train({"training": [(s.epochs, None)]}, fisher_at=at, fisher_probe=s.probe,
+                         **s.overrides)
+    traces = {name: runs["training"].series(name) for name in ("fisher", "fisher_weighted")}
+    harness.record(judge(at, traces["fisher"], s.epochs), **report(runs, at, traces, s))
+
+
+def report(runs, at, traces, s: FisherRun) -> dict:
+    weighted = judge(at, traces["fisher_weighted"], s.epochs)
     table = []
-    for name, trace in rows.items():
-        peak = trace.argmax(1)
-        for seed, tr, p in zip(harness.seeds, trace, peak):
+    for name, trace in traces.items():
+        for seed, tr, p in zip(runs["training"].seeds, trace, trace.argmax(1)):
             table.append({"trace": name, "seed": seed, "first": tr[0], "peak": tr[p],
                           "peak epoch": at[p], "end": tr[-1], "end / peak": tr[-1] / tr[p]})
-    acc = [r.final("test_acc") * 100 for r in runs]
-    train = [r.final("train_acc") * 100 for r in runs]
+    acc = runs["training"].final("test_acc", percent=True)
+    train = runs["training"].final("train_acc", percent=True)
     notes = [
         "Verdict on the raw trace. The weighted trace (normalised weights times their squared "
         "norm) " + ("passes the same checks: the rise and fall are not an artefact of weight "
@@ -101,11 +102,8 @@ def test_fisher_trace_rises_then_falls(harness):
         f"Final training accuracy {np.mean(train):.1f} %, test accuracy {np.mean(acc):.1f} % "
         "(the fall comes with fitting the training set).",
     ]
-    lines = []
-    for name, style in (("fisher", "-"), ("fisher_weighted", ":")):
-        g = np.exp(np.log(rows[name]).mean(0))
-        lines.append({"label": f"{name} (geometric mean over seeds)", "x": list(at),
-                      "y": g.tolist(), "linestyle": style})
-    harness.record(checks, notes=notes, tables={"Fisher trace per seed": table}, figure={
-        "panels": [{"title": "Fisher trace during training", "xlabel": "epoch",
-                    "ylabel": "tr F (log scale)", "yscale": "log", "lines": lines}]})
+    fig = panels(panel("Fisher trace during training", "epoch", "tr F (log scale)", *(
+        line(f"{name} (geometric mean over seeds)", at, np.exp(np.log(traces[name]).mean(0)),
+             linestyle=style) for name, style in (("fisher", "-"), ("fisher_weighted", ":"))),
+        yscale="log"))
+    return {"notes": notes, "tables": {"Fisher trace per seed": table}, "figure": fig}

@@ -10,11 +10,15 @@ run beside it and reported. PROTOCOL.md says why.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from claims import _plastic
-from repro.harness import claim
-from repro.stats import expect_at_most, expect_paired_gain, mean_sd
+from repro.figures import mean_line, panel, panels
+from repro.harness import Arm, claim
+from repro.stats import expect_at_most, expect_paired_gain
+from repro.tables import summary_table
 
 DEFICITS = ("blur", "vflip", "label_permutation", "noise")
 EQUIVALENCE = 2.0  # accuracy points
@@ -26,14 +30,21 @@ BLUR_SPECIFIC = 1.0
 BLUR_SPECIFIC_REASON = (
     "blur is permanent where flip is not, so at equal T the same-seed gap flip - blur must be "
     "positive (one-sided paired t-test, 95 %) and at least 1 point, a tenth of the paper's blur "
-    "drop; measured on this CPU at 80 paper epochs: +4.3 +- 0.8 (DESIGN.md section 11)")
+    "drop; measured on the development CPU at 80 paper epochs: +4.3 +- 0.8 (PROTOCOL.md, "
+    "Measurements)")
 NOISE_REASON = ("noise (sensory deprivation) hurts less than blur [approx, paper Sect. 2]: "
                 "same-seed gap noise - blur positive, one-sided paired t-test, 95 %")
-# The paper's schedule, reported beside the verdict: the blur claim's sweep at its largest T.
-PAPER_SCHEDULE_T = {"smoke": 16, "paper": 160}
-PAPER_SCHEDULE_CLEAN = {"smoke": 16, "paper": 160}
 
 
+@dataclass(frozen=True)
+class HighLevel:
+    plastic: _plastic.Plastic  # the verdict's schedule: T, N
+    paper_t: int  # the paper's schedule, reported beside it: the blur claim's largest T
+    paper_n: int  # and its N
+
+
+SETTINGS = {tier: HighLevel(_plastic.SETTINGS[tier], t, t) for tier, t in (("smoke", 16),
+                                                                           ("paper", 160))}
 XFAIL = {
     "smoke": "measured in the first smoke run (3 seeds, T=4, restarted schedule): vertical flip "
              "passes (flip - blur +2.32 [2.11, 2.54], flip 1.7 points above no deficit), but label "
@@ -70,85 +81,77 @@ def judge(acc: dict[str, np.ndarray]):
     ]
 
 
+def arms(s: HighLevel) -> dict:
+    """The restarted schedule (the verdict) for every deficit and the clean control; the
+    paper's annealed one (the report) for blur with every seed (shared with the blur claim), and
+    for vertical flip and label permutation, the deficits the schedule confound was seen on,
+    with the first seed."""
+    restarted = {"none": _plastic.baseline(s.plastic)}
+    restarted |= {d: _plastic.branch(s.plastic, d) for d in (*DEFICITS, "clean")}
+    annealed: dict = {"paper none": [(s.paper_n, None)],
+                      "paper blur": [(s.paper_t, "blur"), (s.paper_n, None)]}
+    annealed |= {f"paper {d}": Arm([(s.paper_t, d), (s.paper_n, None)], seeds=1)
+                 for d in ("vflip", "label_permutation")}
+    return restarted | annealed
+
+
 @claim("achille2019/high-level-deficits-recoverable",
        paper="Achille, Rovere, Soatto 2019, Fig. 1, Sect. 2",
        statement="Vertical flip and label permutation leave no lasting deficit, noise hurts less "
                  "than blur; the damage specific to blur (flip - blur) is positive.",
-       paper_value="flip, permutation: no lasting effect; blur: ~10 points at T=140 [repl]")
+       paper_value="flip, permutation: no lasting effect; blur: ~10 points at T=140 [repl]",
+       settings=SETTINGS, expected_failures=XFAIL)
 def test_high_level_deficits_are_recoverable(harness):
-    harness.expect_failure_at(XFAIL)
-    acc, table, notes = sweep(harness)
-    harness.record(judge(acc), notes=notes,
-                   tables={"final accuracy by schedule and deficit": table},
-                   figure=figure(acc, harness.seeds))
+    runs = harness.train(arms(harness.setting))
+    acc = runs.final("test_acc", percent=True)
+    harness.record(judge(acc), notes=notes(harness.setting), tables=tables(runs, acc),
+                   figure=figure(acc))
 
 
 @claim("achille2019/vflip-no-lasting-effect", paper="Achille, Rovere, Soatto 2019, Sect. 2",
        statement="'Deficits that do not affect low-level statistics, such as vertical flipping of "
                  "the images, have no lasting effect', while blur does (flip - blur > 0).",
-       paper_value="no lasting effect [text]")
+       paper_value="no lasting effect [text]", settings=SETTINGS)
 def test_vertical_flip_has_no_lasting_effect(harness):
-    acc, table, notes = sweep(harness)
-    harness.record(judge_vflip(acc), notes=notes + [
+    runs = harness.train(arms(harness.setting))
+    acc = runs.final("test_acc", percent=True)
+    harness.record(judge_vflip(acc), notes=notes(harness.setting) + [
         "The vertical-flip part of the high-level-deficit claim on its own (same runs, same "
-        "bounds): the paper states it in these words."],
-        tables={"final accuracy by schedule and deficit": table},
-        figure=figure(acc, harness.seeds))
+        "bounds): the paper states it in these words."], tables=tables(runs, acc),
+        figure=figure(acc))
 
 
-def sweep(harness):
-    """Final accuracies (%) of every branch, restarted and annealed; the report's table, notes."""
-    s = _plastic.SETTINGS[harness.tier.name]
-    seeds = harness.seeds
-    plastic = {"none": [_plastic.baseline(harness, seed) for seed in seeds]}
-    for d in DEFICITS + ("clean",):
-        plastic[d] = [_plastic.branch(harness, d, seed) for seed in seeds]
-    # the paper's schedule (exponential, never reset), for the report: T and N of the blur claim,
-    # the flip with every seed (shared with the blur claim), the rest with the first seed
-    t, n = PAPER_SCHEDULE_T[harness.tier.name], PAPER_SCHEDULE_CLEAN[harness.tier.name]
-    annealed = {"none": [harness.spec([(n, None)], seed) for seed in seeds]}
-    for d in ("blur", "vflip", "label_permutation"):  # noise is not part of the confound
-        annealed[d] = [harness.spec([(t, d), (n, None)], seed)
-                       for seed in (seeds if d == "blur" else seeds[:1])]
-    groups = [(k, v) for k, v in plastic.items()] + [("paper " + k, v) for k, v in
-                                                      annealed.items()]
-    results = iter(harness.runs([spec for _, specs in groups for spec in specs]))
-    acc = {k: np.array([next(results).final("test_acc") * 100 for _ in specs])
-           for k, specs in groups}
+def tables(runs, acc) -> dict:
+    paper = {k: v for k, v in acc.items() if k.startswith("paper ")}
+    restarted = {k: v for k, v in acc.items() if k not in paper}
+    change = "change vs no deficit (same seeds)"
+    return {"final accuracy by schedule and deficit":
+            summary_table(runs, restarted, baseline="none", change=change,
+                          extra=lambda *_: {"schedule": "restarted at removal"})
+            + summary_table(runs, paper, baseline="paper none", change=change,
+                            extra=lambda *_: {"schedule": "paper (annealed, never reset)"})}
 
-    table = []
-    for schedule, prefix, t_ in (("restarted at removal", "", s.deficit_epochs),
-                                 ("paper (annealed, never reset)", "paper ", t)):
-        base = acc[prefix + "none"]
-        for d in [d for d in ("none",) + DEFICITS + ("clean",) if prefix + d in acc]:
-            a = acc[prefix + d]
-            m, sd = mean_sd(a)
-            table.append({"schedule": schedule, "deficit": d, "T": 0 if d == "none" else t_,
-                          "seeds": len(a), "final test acc %": float(m), "sd": float(sd),
-                          "change vs no deficit (same seeds)": float((a - base[:len(a)]).mean())})
-    notes = [
+
+def notes(s: HighLevel) -> list[str]:
+    return [
         "Verdict from the restarted schedule (constant rate during the deficit, the baseline's "
-        f"annealed schedule restarted at removal); T = {s.deficit_epochs} epochs of this tier, "
-        f"then N = {s.clean_epochs}. 'clean' is the matched control: T clean epochs at the same "
-        "rates.",
-        f"Paper's schedule reported beside it at T = {t}, N = {n} (blur with every seed, shared "
-        "with the blur claim; vertical flip and label permutation, the deficits the schedule "
-        "confound was seen on, with the first seed only, for the report, not the verdict).",
+        f"annealed schedule restarted at removal); T = {s.plastic.deficit_epochs} epochs of this "
+        f"tier, then N = {s.plastic.clean_epochs}. 'clean' is the matched control: T clean "
+        "epochs at the same rates.",
+        f"Paper's schedule reported beside it at T = {s.paper_t}, N = {s.paper_n} (blur with "
+        "every seed, shared with the blur claim; vertical flip and label permutation, the "
+        "deficits the schedule confound was seen on, with the first seed only, for the report, "
+        "not the verdict).",
     ]
-    return acc, table, notes
 
 
-def figure(acc, seeds) -> dict:
-    panels = []
+def figure(acc) -> dict:
+    out = []
     for title, prefix in (("schedule restarted at removal (verdict)", ""),
                           ("paper's annealed schedule (report)", "paper ")):
-        names = [k for k in ("none",) + DEFICITS + ("clean",) if prefix + k in acc]
-        lines = []
-        for i, name in enumerate(names):
-            a = acc[prefix + name] - acc[prefix + "none"][: len(acc[prefix + name])]
-            m, sd = mean_sd(a) if len(a) > 1 else (a.mean(), 0.0)
-            lines.append({"label": name, "x": [i], "y": [float(m)], "yerr": [float(sd)],
-                          "linestyle": "none", "marker": "o"})
-        panels.append({"title": title, "xlabel": "deficit", "ylabel":
-                       "final accuracy change vs no deficit (points)", "lines": lines})
-    return {"panels": panels}
+        names = [k for k in ("none", *DEFICITS, "clean") if prefix + k in acc]
+        base = acc[prefix + "none"]
+        out.append(panel(title, "deficit", "final accuracy change vs no deficit (points)", *(
+            mean_line(name, [i], (acc[prefix + name] - base[: len(acc[prefix + name])])[None],
+                      linestyle="none", marker="o") for i, name in enumerate(names))))
+    return panels(*out)

@@ -10,15 +10,27 @@ the weight layers (each BatchNorm counted with the layer it normalises) is compa
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 from torch import nn
 
 from claims.test_blur_deficit import SETTINGS as BLUR
+from repro.figures import line, panel, panels
 from repro.harness import claim
-from repro.stats import expect_paired_gain, mean_sd
+from repro.stats import expect_paired_gain
 
-PROBE = {"smoke": 500, "paper": 1000}
+
+@dataclass(frozen=True)
+class Layerwise:
+    remove_at: int  # T: the blur claim's largest
+    clean_epochs: int  # N
+    probe: int  # clean training images the Fisher is measured on
+
+
+SETTINGS = {tier: Layerwise(BLUR[tier].remove_at[-1], BLUR[tier].clean_epochs, probe)
+            for tier, probe in (("smoke", 500), ("paper", 1000))}
+
 MIN_SHIFT = 0.05
 XFAIL = {
     "smoke": "measured in the first smoke run (3 seeds): with 4 weight layers the blur deficit "
@@ -63,39 +75,38 @@ def judge(share_clean, share_blur_end_of_deficit, share_blur_final):
 @claim("achille2019/layerwise-fisher-moves-up", paper="Achille, Rovere, Soatto 2019, Fig. 5",
        statement="A long blur deficit moves the Fisher information towards the top layers, and "
                  "it stays there after the deficit is removed.",
-       paper_value="mostly intermediate layers without a deficit, top layers with one [approx]")
+       paper_value="mostly intermediate layers without a deficit, top layers with one [approx]",
+       settings=SETTINGS, expected_failures=XFAIL)
 def test_blur_moves_fisher_to_the_top_layers(harness):
-    harness.expect_failure_at(XFAIL)
-    s = BLUR[harness.tier.name]
-    t, n = s.remove_at[-1], s.clean_epochs
-    seeds = harness.seeds
-    clean = [harness.spec([(n, None)], seed) for seed in seeds]
-    blur = [harness.spec([(t, "blur"), (n, None)], seed) for seed in seeds]
-    harness.runs(clean + blur)
-    probe = PROBE[harness.tier.name]
-    groups = layer_groups(harness.model_at(clean[0])[0])
-    at = {"no deficit, end": clean, f"blur, at removal (epoch {t})": [b.truncate(t) for b in blur],
-          "blur, end": blur}
-    shares, rows = {}, []
-    for name, specs in at.items():
-        fishers = [harness.fisher_at(spec, probe) for spec in specs]
-        shares[name] = np.array([top_share(f["fisher_layers"], groups) for f in fishers])
+    s = harness.setting
+    runs = harness.train({"no deficit": [(s.clean_epochs, None)],
+                          "blur": [(s.remove_at, "blur"), (s.clean_epochs, None)]})
+    networks = {"no deficit, end": runs["no deficit"].specs(),
+                f"blur, at removal (epoch {s.remove_at})": [b.truncate(s.remove_at)
+                                                            for b in runs["blur"].specs()],
+                "blur, end": runs["blur"].specs()}
+    fishers = {name: [harness.fisher_at(spec, s.probe) for spec in specs]
+               for name, specs in networks.items()}
+    groups = layer_groups(harness.model_at(networks["no deficit, end"][0])[0])
+    shares = {k: np.array([top_share(f["fisher_layers"], groups) for f in v])
+              for k, v in fishers.items()}
+    harness.record(judge(*shares.values()), **report(fishers, shares, groups, s))
+
+
+def report(fishers: dict, shares: dict, groups: list[list[str]], s: Layerwise) -> dict:
+    rows = []
+    for name, fs in fishers.items():
         for kind in ("fisher_layers", "fisher_weighted_layers"):
-            per = np.array([[sum(f[kind].get(x, 0.0) for x in g) for g in groups]
-                            for f in fishers])
-            share = per / per.sum(1, keepdims=True)
+            per = np.array([[sum(f[kind].get(x, 0.0) for x in g) for g in groups] for f in fs])
+            share = (per / per.sum(1, keepdims=True)).mean(0)
             rows.append({"network": name, "trace": kind.replace("_layers", ""),
-                         **{f"L{i + 1} {g[0]}": v for i, (g, v) in
-                            enumerate(zip(groups, share.mean(0)))}})
-    checks = judge(*shares.values())
-    lines = [{"label": name, "x": list(range(1, len(groups) + 1)),
-              "y": [r[k] for k in r if k.startswith("L")]}
-             for name, r in zip(at, [r for r in rows if r["trace"] == "fisher"])]
+                         **{f"L{i + 1} {g[0]}": v for i, (g, v) in enumerate(zip(groups, share))}})
+    layers = list(range(1, len(groups) + 1))
+    fig = panels(panel("share of tr F per layer", "weight layer (input to output)", "share", *(
+        line(name, layers, [r[k] for k in r if k.startswith("L")])
+        for name, r in zip(fishers, [r for r in rows if r["trace"] == "fisher"]))))
     notes = [f"Top half: the last {math.ceil(len(groups) / 2)} of {len(groups)} weight layers. "
-             f"Exact model Fisher on {probe} clean training images. Mean top-half share: "
-             + ", ".join(f"{k} {mean_sd(v)[0]:.3f}" for k, v in shares.items()) + "."]
-    harness.record(checks, notes=notes, tables={"share of the Fisher trace per layer (mean over "
-                                                "seeds)": rows},
-                   figure={"panels": [{"title": "share of tr F per layer", "xlabel":
-                                       "weight layer (input to output)", "ylabel": "share",
-                                       "lines": lines}]})
+             f"Exact model Fisher on {s.probe} clean training images. Mean top-half share: "
+             + ", ".join(f"{k} {v.mean():.3f}" for k, v in shares.items()) + "."]
+    return {"notes": notes, "figure": fig,
+            "tables": {"share of the Fisher trace per layer (mean over seeds)": rows}}

@@ -15,9 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from repro.harness import claim
-from repro.multipathway import STEP_SECONDS, Multipathway, train
-from repro.stats import expect_drop, expect_mean_at_most, mean_sd
+from repro.arms import SINGLE
+from repro.figures import line, panel, panels
+from repro.harness import Arm, claim
+from repro.multipathway import GatedTraining, Multipathway
+from repro.stats import expect_drop, expect_mean_at_most
+from repro.tables import summary_table
 
 EARLY_REASON = (
     "an early gate suppresses pathway b for good (the paper's Fig. 2, early deficit: b's "
@@ -61,51 +64,42 @@ def judge(onsets, share, share_ungated, s: GateSweep):
        paper="Kleinman, Achille, Soatto 2024, Fig. 2 (multipathway model)",
        statement="Gating one of two deep linear pathways early in training suppresses it for "
                  "good; the same gate late in training leaves it as without a gate.",
-       paper_value="early gate: b near 0; late gate: no change [text]")
+       paper_value="early gate: b near 0; late gate: no change [text]", settings=SETTINGS)
 def test_an_early_gate_suppresses_the_pathway_for_good(harness):
-    s = SETTINGS[harness.tier.name]
-    cfg = Multipathway()
-    seeds = harness.seeds
-    onsets = (None, *s.onsets)
-    harness.direct([{"run": f"multipathway seed {seed} gate at {o}", "epochs": cfg.epochs}
-                    for seed in seeds for o in onsets],
-                   shared=len(seeds) * len(onsets) * cfg.epochs, step_seconds=STEP_SECONDS)
-    res = {(o, seed): train(cfg, o, seed) for o in onsets for seed in seeds}
-    harness.add_direct_runs([
-        {"label": f"multipathway seed {seed} gate at {o}", "config": cfg.__dict__, "seed": seed,
-         "gate_onset": o, "epochs_trained": cfg.epochs,
-         "metrics": {"share_b": r["share_b"], "K_a": r["K_a"], "K_b": r["K_b"],
-                     "loss": r["loss"], "history": r["history"]}}
-        for (o, seed), r in res.items()])
-    base = np.array([res[None, seed]["share_b"] for seed in seeds])
-    share = np.array([[res[o, seed]["share_b"] for seed in seeds] for o in s.onsets])
-    rows = []
-    for o in onsets:
-        m, sd = mean_sd([res[o, seed]["share_b"] for seed in seeds])
-        k_b = np.mean([res[o, seed]["K_b"] for seed in seeds], axis=0)
-        rows.append({"gate onset": "none" if o is None else o, "b's share (mean)": float(m),
-                     "sd": float(sd), "final loss (max)": max(res[o, seed]["loss"]
-                                                             for seed in seeds),
-                     "K_b per mode (mean)": " ".join(f"{k:.2f}" for k in k_b)})
-    target = res[None, seeds[0]]["target_modes"]
-    notes = [f"Target mode strengths (singular values): {' '.join(f'{v:.2f}' for v in target)}.",
+    s, cfg = harness.setting, Multipathway()
+    runs = harness.train({
+        "no gate": GatedTraining(cfg, None),
+        "gate": Arm({o: GatedTraining(cfg, o) for o in s.onsets}, by="gate onset"),
+    })
+    share = runs.final("share_b")
+    notes = [f"Target mode strengths (singular values): "
+             f"{' '.join(f'{v:.2f}' for v in runs['no gate'].runs[0][0].metrics['target_modes'])}.",
              "Onset 400 is reported, not judged: the paper shows it as intermediate."]
-    harness.record(judge(s.onsets, share, base, s), notes=notes,
-                   tables={"pathway b at the end of training": rows},
-                   figure=figure(res, seeds[0], onsets, cfg))
+    harness.record(judge(s.onsets, share["gate"], share["no gate"], s), notes=notes,
+                   tables={"pathway b at the end of training": table(runs, share)},
+                   figure=figure(runs, cfg))
 
 
-def figure(res, seed, onsets, cfg) -> dict:
-    panels = []
-    for o in onsets:
-        h = res[o, seed]["history"]
-        lines = []
-        for mode in (0, 1, 4):
-            lines.append({"label": f"K_a mode {mode}", "x": h["epoch"],
-                          "y": [k[mode] for k in h["K_a"]], "marker": ""})
-            lines.append({"label": f"K_b mode {mode}", "x": h["epoch"],
-                          "y": [k[mode] for k in h["K_b"]], "marker": "", "linestyle": "--"})
-        title = "no gate" if o is None else f"gate epochs {o}-{o + cfg.gate_epochs}"
-        panels.append({"title": f"{title} (seed {seed})", "xlabel": "epoch",
-                       "ylabel": "mode strength K", "lines": lines})
-    return {"panels": panels}
+def table(runs, share) -> list[dict]:
+    rows = summary_table(runs, share, column="b's share (mean)")
+    for row in rows:
+        arm = runs[row["arm"]]
+        group = arm.runs[arm.conditions.index(row.get("gate onset", SINGLE))]
+        row["final loss (max)"] = max(r.metrics["loss"] for r in group)
+        k_b = np.mean([r.metrics["K_b"] for r in group], axis=0)
+        row["K_b per mode (mean)"] = " ".join(f"{k:.2f}" for k in k_b)
+    return rows
+
+
+def figure(runs, cfg) -> dict:
+    """Mode strengths over training, first seed, without a gate and for each gate."""
+    out = []
+    for title, r in [("no gate", runs["no gate"].runs[0][0])] + [
+            (f"gate epochs {o}-{o + cfg.gate_epochs}", row[0])
+            for o, row in zip(runs["gate"].conditions, runs["gate"].runs)]:
+        h = r.metrics["history"]
+        out.append(panel(f"{title} (seed {r.spec.seed})", "epoch", "mode strength K", *(
+            line(f"K_{p} mode {mode}", h["epoch"], [k[mode] for k in h[f"K_{p}"]], marker="",
+                 **({"linestyle": "--"} if p == "b" else {}))
+            for mode in (0, 1, 4) for p in ("a", "b"))))
+    return panels(*out)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import numpy as np
 
 from claims import _plastic
-from repro.harness import claim
+from repro.figures import line, mean_line, panel, panels
+from repro.harness import Arm, claim
 from repro.stats import expect_at_most, expect_paired_gain, mean_sd
 from repro.verdict import Check
 
-# [repl] window at onset 0 costs ~4 points, at onset 20 ~0.4, later ~0 (DESIGN.md section 10)
+# [repl] window at onset 0 costs ~4 points, at onset 20 ~0.4, later ~0 (PROTOCOL.md, Sources)
 PAPER_CURVE = {"onset": [0, 20, 40], "damage": [4.0, 0.4, 0.0]}
 MIN_PEAK_DAMAGE = 1.0
 PEAK_REASON = ("the window at its most sensitive onset must do damage: at least 1 point (a "
@@ -29,24 +30,23 @@ LATE_MARGIN = 1.0
 LATE_REASON = ("late windows cost nothing (paper: ~0 from onset 40): the damage at the latest "
                "onset may be at most 1 point (upper 95 % bound), a quarter of the early damage")
 LATE_XFAIL = {
-    "smoke": "measured on this CPU with matched controls (DESIGN.md section 11): the blur window "
+    "smoke": "measured on the development CPU with matched controls (PROTOCOL.md, Measurements): "
+             "the blur window "
              "costs something at every onset, mean damage 3.1 at onset 0 and still 2.4 at onset "
              "8 (80 paper epochs), never near zero; at this scale the net keeps learning "
              "low-level features throughout its short training",
 }
 
 
-def window_runs(harness):
-    s = _plastic.SETTINGS[harness.tier.name]
-    windows = [[_plastic.branch(harness, "blur", seed, onset=t) for seed in harness.seeds]
-               for t in s.onsets]
-    controls = [[_plastic.branch(harness, "clean", seed, onset=t) for seed in harness.seeds]
-                for t in s.onsets]
-    flat = [x for grid in (windows, controls) for row in grid for x in row]
-    res = iter(harness.runs(flat))
-    acc = {name: np.array([[next(res).final("test_acc") * 100 for _ in row] for row in grid])
-           for name, grid in (("window", windows), ("control", controls))}
-    return s, acc["control"] - acc["window"]  # damage[onset, seed]
+def damage_by_onset(harness):
+    """damage[onset, seed]: matched control minus window, final test accuracy (points)."""
+    s = harness.setting
+    runs = harness.train({
+        "window": Arm({t: _plastic.branch(s, "blur", onset=t) for t in s.onsets}, by="onset"),
+        "control": Arm({t: _plastic.branch(s, "clean", onset=t) for t in s.onsets}, by="onset"),
+    })
+    acc = runs.final("test_acc", percent=True)
+    return acc["control"] - acc["window"]
 
 
 def judge_peak(onsets, damage):
@@ -67,9 +67,9 @@ def judge_late(damage):
                            name="damage at the latest onset (points)", reason=LATE_REASON)]
 
 
-def table_and_figure(harness, s, damage):
+def report(harness, damage) -> dict:
+    s, scale = harness.setting, harness.tier.paper_epochs_per_epoch
     m, sd = mean_sd(damage)
-    scale = harness.tier.paper_epochs_per_epoch
     rows = [{"onset": t, "onset (paper epochs)": t * scale, "damage (points)": float(a),
              "sd": float(b), "seeds with damage > 0": int((damage[i] > 0).sum())}
             for i, (t, a, b) in enumerate(zip(s.onsets, m, sd))]
@@ -79,17 +79,14 @@ def table_and_figure(harness, s, damage):
              "epochs restarted at removal; damage = matched control - window, same seed.",
              f"Peak onset {s.onsets[peak]}; strict bell (the curve rises before its peak): "
              f"{'yes' if rises else 'no'}."]
-    fig = {"panels": [
-        {"title": "damage of a blur window vs its onset", "xlabel": "onset (epochs of this tier)",
-         "ylabel": "accuracy damage (points)", "lines": [
-             {"label": "this run", "x": list(s.onsets), "y": m.tolist(), "yerr": sd.tolist()}]},
-        {"title": "against the paper (replication)", "xlabel": "onset (paper epochs)",
-         "ylabel": "accuracy damage (points)", "lines": [
-             {"label": "this run", "x": [t * scale for t in s.onsets], "y": m.tolist()},
-             {"label": "paper [repl]", "x": PAPER_CURVE["onset"], "y": PAPER_CURVE["damage"],
-              "linestyle": "--"}]},
-    ]}
-    return {"damage by onset": rows}, notes, fig
+    fig = panels(
+        panel("damage of a blur window vs its onset", "onset (epochs of this tier)",
+              "accuracy damage (points)", mean_line("this run", s.onsets, damage)),
+        panel("against the paper (replication)", "onset (paper epochs)",
+              "accuracy damage (points)", line("this run", [t * scale for t in s.onsets], m),
+              line("paper [repl]", PAPER_CURVE["onset"], PAPER_CURVE["damage"],
+                   linestyle="--")))
+    return {"tables": {"damage by onset": rows}, "notes": notes, "figure": fig}
 
 
 STATEMENT = "Achille, Rovere, Soatto 2019, Fig. 3"
@@ -98,18 +95,16 @@ STATEMENT = "Achille, Rovere, Soatto 2019, Fig. 3"
 @claim("achille2019/window-damage-peaks-early", paper=STATEMENT,
        statement="A short blur window does the most damage when it starts early in training, "
                  "and that damage is real.",
-       paper_value="~4 points at onset 0 [repl]")
+       paper_value="~4 points at onset 0 [repl]", settings=_plastic.SETTINGS)
 def test_window_damage_peaks_early(harness):
-    s, damage = window_runs(harness)
-    tables, notes, fig = table_and_figure(harness, s, damage)
-    harness.record(judge_peak(s.onsets, damage), tables=tables, notes=notes, figure=fig)
+    damage = damage_by_onset(harness)
+    harness.record(judge_peak(harness.setting.onsets, damage), **report(harness, damage))
 
 
 @claim("achille2019/late-window-harmless", paper=STATEMENT,
        statement="A short blur window that starts late in training leaves no lasting damage.",
-       paper_value="~0 points from onset 40 [repl]")
+       paper_value="~0 points from onset 40 [repl]", settings=_plastic.SETTINGS,
+       expected_failures=LATE_XFAIL)
 def test_late_window_is_harmless(harness):
-    harness.expect_failure_at(LATE_XFAIL)
-    s, damage = window_runs(harness)
-    tables, notes, fig = table_and_figure(harness, s, damage)
-    harness.record(judge_late(damage), tables=tables, notes=notes, figure=fig)
+    damage = damage_by_onset(harness)
+    harness.record(judge_late(damage), **report(harness, damage))

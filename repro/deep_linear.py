@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
 
 import torch
 
@@ -131,7 +132,7 @@ def switch_sweep(cfg: MatrixCompletion, switch_at, seed: int) -> dict:
     target, observed = target_and_observations(cfg, seed)
     first, second = mask_of(cfg, observed[: cfg.observed_first]), mask_of(cfg, observed)
     weights = init_weights(cfg, seed)
-    out = {"final": {}, "trace": {}, "prefix": []}
+    out: dict[str, Any] = {"final": {}, "trace": {}, "prefix": []}
     with torch.no_grad(), one_thread():
         done = 0
         for t in ts:
@@ -163,3 +164,28 @@ def sweep_steps(cfg: MatrixCompletion, switch_at) -> int:
 
 def describe(cfg: MatrixCompletion) -> dict:
     return asdict(cfg)
+
+
+@dataclass(frozen=True)
+class SwitchSweep:
+    """A direct run (repro.direct): `switch_sweep` of `config` over these T, for one seed.
+    Its metrics: {"final": {T: error}, "trace": {T: [[step, error], ...]}, "prefix": [...]},
+    T as strings (as JSON stores them)."""
+
+    kind: ClassVar[str] = "matrix-completion-switch-sweep"
+    config: MatrixCompletion
+    switch_at: tuple[int, ...]
+
+    def compute(self, seed: int) -> dict:
+        return switch_sweep(self.config, self.switch_at, seed)
+
+    @property
+    def epochs(self) -> int:
+        return sweep_steps(self.config, self.switch_at)
+
+    @property
+    def step_seconds(self) -> float:
+        return step_seconds(self.config)
+
+    def label(self) -> str:
+        return f"matrix completion depth {self.config.depth} T={','.join(map(str, self.switch_at))}"

@@ -12,6 +12,7 @@ asymmetry at the end comes from the gate). Full-batch gradient descent: one step
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 
@@ -107,7 +108,7 @@ def _train(cfg, gate_onset, seed, record_every):
     paths = {name: [w.clone().requires_grad_() for w in init] for name in "ab"}
     opt = torch.optim.SGD([w for ws in paths.values() for w in ws], lr=cfg.lr)
     gate = range(gate_onset, gate_onset + cfg.gate_epochs) if gate_onset is not None else range(0)
-    history = {"epoch": [], "K_a": [], "K_b": [], "loss": []}
+    history: dict[str, list] = {"epoch": [], "K_a": [], "K_b": [], "loss": []}
     for epoch in range(cfg.epochs + 1):
         m_a, m_b = pathway_map(paths["a"]), pathway_map(paths["b"])
         if epoch % record_every == 0 or epoch == cfg.epochs:
@@ -133,3 +134,27 @@ def share_b(k_a, k_b) -> float:
     """Pathway b's share of the learned mode strengths, sum K_b / sum (K_a + K_b)."""
     a, b = float(sum(k_a)), float(sum(k_b))
     return b / (a + b)
+
+
+@dataclass(frozen=True)
+class GatedTraining:
+    """A direct run (repro.direct): `train` with pathway b gated from `gate_onset` (None: no
+    gate), for one seed."""
+
+    kind: ClassVar[str] = "multipathway-gate"
+    config: Multipathway
+    gate_onset: int | None
+
+    def compute(self, seed: int) -> dict:
+        return train(self.config, self.gate_onset, seed)
+
+    @property
+    def epochs(self) -> int:
+        return self.config.epochs
+
+    @property
+    def step_seconds(self) -> float:
+        return STEP_SECONDS
+
+    def label(self) -> str:
+        return f"multipathway gate at {self.gate_onset}"

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from . import cuda
 from .harness import PLAN_PROPERTY, VERDICT_PROPERTY, Harness
 from .store import RunStore, StoreError, default_store_dir
 from .tiers import TIERS, get_tier
-from .verdict import unit_of
+from .verdict import Verdict
 
 PROGRESS_KEY = "repro_progress_dir"
 GROUPS_FILE = "groups.json"
@@ -249,7 +250,7 @@ def repro_context(pytestconfig):
 
 
 @pytest.fixture
-def harness(request, repro_context) -> Harness:
+def harness(request, repro_context) -> Iterator[Harness]:
     cfg = request.config
     dry = cfg.getoption("dry_run")
     plan = getattr(cfg, "_repro_plan", None)
@@ -267,7 +268,8 @@ def harness(request, repro_context) -> Harness:
     if h.plan is not None and h.dry_run:
         request.node.user_properties.append((PLAN_PROPERTY, json.dumps(
             {"claim": h.info.id if h.info else request.node.nodeid,
-             **{k: v for k, v in h.plan.items() if k not in ("keys", "macs_by_key")}})))
+             **{k: v for k, v in h.plan.to_json().items() if k not in ("keys", "macs_by_key")}
+             })))
 
 
 class ReportWriter:
@@ -308,7 +310,8 @@ class ReportWriter:
 
         tier = self.config.getoption("tier")
         root = Path(self.config.getoption("report") or Path(self.config.rootpath) / "reports")
-        self.written = write_report(list(self.verdicts.values()), root / tier, tier,
+        self.written = write_report([Verdict.from_json(v) for v in self.verdicts.values()],
+                                    root / tier, tier,
                                     seed_base=self.config.getoption("seed_base"),
                                     args=self.config.invocation_params.args)
 
@@ -320,7 +323,7 @@ class ReportWriter:
             tr.section("repro verdicts")
             for v in self.verdicts.values():
                 tr.write_line(f"{v['outcome'].upper():6} {v['claim']}  (tier {v['tier']}, "
-                              f"{v['epochs_trained']} {unit_of(v)} trained, "
+                              f"{v['epochs_trained']} epochs trained, "
                               f"{v['epochs_reused']} reused)")
             if self.written:
                 tr.write_line(f"report: {self.written}")
@@ -334,14 +337,13 @@ class ReportWriter:
         todo: dict[str, float] = {}
         direct_steps, direct_seconds = 0, 0.0
         for p in self.plans.values():
-            unit = "steps" if p.get("direct") else "epochs"
             est = p.get("seconds_to_train")
-            tr.write_line(f"{p['claim']}: {p['runs']} runs, {p['epochs_total']} {unit} as "
+            tr.write_line(f"{p['claim']}: {p['runs']} runs, {p['epochs_total']} epochs as "
                           f"written, {p['epochs_shared']} with shared prefixes, "
                           f"{p['epochs_to_train']} to train"
                           + (f", about {format_seconds(est)} here" if est else ""))
             for r in p["rows"]:
-                tr.write_line(f"    {r['run']}: {r['epochs']} {unit}")
+                tr.write_line(f"    {r['run']}: {r['epochs']} epochs")
             if p.get("direct"):
                 direct_steps += p["epochs_to_train"]
                 direct_seconds += est or 0
@@ -353,8 +355,9 @@ class ReportWriter:
                       f"on this device; the store keeps {len(checkpoints)} checkpoints, about "
                       f"{sum(checkpoints.values()) / 2**30:.2f} GiB")
         if direct_steps:
-            tr.write_line(f"runs outside the store (full-batch steps): {direct_steps} steps, "
-                          f"about {format_seconds(direct_seconds)} on one CPU thread")
+            tr.write_line(f"direct runs (deep linear networks; an epoch is one full-batch "
+                          f"step): {direct_steps} epochs, about {format_seconds(direct_seconds)} "
+                          "on one CPU thread")
         if self.config._repro_refused:
             tr.write_line("")
             tr.write_line(

@@ -10,15 +10,16 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from .verdict import unit_of
+from .sources import legend
+from .verdict import Check, Verdict
 
 WORDS = {"pass": "replicated", "fail": "NOT replicated", "error": "error"}
 
 
-def verdict_word(v: dict) -> str:
-    word = WORDS[v["outcome"]]
-    if v.get("expected_failure"):
-        return word + (" (expected)" if v["outcome"] == "fail" else " (expected not to)")
+def verdict_word(v: Verdict) -> str:
+    word = WORDS[v.outcome]
+    if v.expected_failure:
+        return word + (" (expected)" if v.outcome == "fail" else " (expected not to)")
     return word
 
 
@@ -31,26 +32,35 @@ def environment() -> dict:
             "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_initialized() else None}
 
 
-def write_report(verdicts: list[dict], out_dir: Path, tier: str, *, seed_base: int = 0,
+def write_report(verdicts: list[Verdict], out_dir: Path, tier: str, *, seed_base: int = 0,
                  args=()) -> Path:
     out_dir = Path(out_dir)
     (out_dir / "figures").mkdir(parents=True, exist_ok=True)
-    verdicts = sorted(verdicts, key=lambda v: v["claim"])
+    verdicts = sorted(verdicts, key=lambda v: v.claim)
     env = environment()
     when = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    figures = {}
     for v in verdicts:
-        if v.get("figure"):
-            v["figure_file"] = f"figures/{slug(v['claim'])}.png"
-            draw_figure(v["figure"], out_dir / v["figure_file"], v["claim"])
+        if v.figure:
+            figures[v.claim] = f"figures/{slug(v.claim)}.png"
+            draw_figure(v.figure, out_dir / figures[v.claim], v.claim)
     results = {"tier": tier, "generated": when, "environment": env, "seed_base": seed_base,
-               "command": "pytest " + " ".join(args), "verdicts": verdicts}
+               "command": "pytest " + " ".join(args),
+               "verdicts": [{**v.to_json(), **({"figure_file": figures[v.claim]}
+                                                if v.claim in figures else {})}
+                            for v in verdicts]}
     # compact: every per-epoch metric of every run makes it large (1.4 MB at the smoke tier)
     (out_dir / "results.json").write_text(json.dumps(results, separators=(",", ":")))
-    (out_dir / "REPORT.md").write_text(markdown(results))
+    (out_dir / "REPORT.md").write_text(markdown(results, verdicts, figures))
     return out_dir / "REPORT.md"
 
 
-def markdown(results: dict) -> str:
+def deciding_checks(v: Verdict) -> list[Check]:
+    """The checks that decided the verdict: the failed ones first, then the rest."""
+    return sorted(v.checks, key=lambda c: c.passed)
+
+
+def markdown(results: dict, verdicts: list[Verdict], figures: dict[str, str]) -> str:
     env, tier = results["environment"], results["tier"]
     lines = [
         f"# Replication report, tier `{tier}`",
@@ -60,58 +70,58 @@ def markdown(results: dict) -> str:
         f"{', ' + env['cuda'] if env['cuda'] else ''}; seed base {results['seed_base']}.",
         "Each bound was fixed, with its reason, before the runs (see each claim below and "
         "PROTOCOL.md).",
+        legend(),
         "",
         "## Summary",
         "",
+        "One row per check, the failed checks of a claim first.",
+        "",
     ]
     rows = []
-    for v in results["verdicts"]:
-        c = v["checks"][0] if v["checks"] else None
-        rows.append([v["claim"], v["paper_value"], fmt(c["measured"]) if c else "",
-                     fmt_ci(c["ci"]) if c else "", c["bound"] if c else "",
-                     verdict_word(v), len(v["seeds"]),
-                     f"{v['epochs_trained']} / {v['epochs_reused']} {unit_of(v)}",
-                     f"{v['seconds']:.0f} s"])
-    lines.append(tabulate(rows, headers=["claim", "paper", "measured", "95 % CI", "bound",
-                                         "verdict", "seeds", "trained / reused", "time"],
+    for v in verdicts:
+        checks: list[Check | None] = [*deciding_checks(v)] or [None]
+        for i, c in enumerate(checks):
+            first = i == 0
+            rows.append([v.claim if first else "", v.paper_value if first else "",
+                         c.name if c else "", fmt(c.measured) if c else "",
+                         fmt_ci(c.ci) if c else "", c.bound if c else "",
+                         ("yes" if c.passed else "**no**") if c else "",
+                         verdict_word(v) if first else "", len(v.seeds) if first else "",
+                         f"{v.epochs_trained} / {v.epochs_reused}" if first else "",
+                         f"{v.seconds:.0f} s" if first else ""])
+    lines.append(tabulate(rows, headers=["claim", "paper", "check", "measured", "95 % CI",
+                                         "bound", "passed", "verdict", "seeds",
+                                         "epochs trained / reused", "time"],
                           tablefmt="github"))
-    for v in results["verdicts"]:
-        lines += claim_section(v)
+    for v in verdicts:
+        lines += claim_section(v, figures.get(v.claim))
     return "\n".join(lines) + "\n"
 
 
-def claim_section(v: dict) -> list[str]:
-    out = ["", f"## {v['claim']}: {verdict_word(v)}", "",
-           f"*{v['paper']}*: {v['statement']}", ""]
-    if v.get("expected_failure"):
+def claim_section(v: Verdict, figure_file: str | None = None) -> list[str]:
+    out = ["", f"## {v.claim}: {verdict_word(v)}", "", f"*{v.paper}*: {v.statement}", ""]
+    if v.expected_failure:
         out += [f"Expected not to replicate at this tier (strict xfail, decided before the run): "
-                f"{v['expected_failure']}", ""]
-    if v["checks"]:
-        rows = [[c["name"], fmt(c["measured"]), fmt_ci(c["ci"]), fmt(c["p_value"]),
-                 fmt(c["effect_size"]), c["bound"], "yes" if c["passed"] else "**no**", c["n"],
-                 c["reason"]] for c in v["checks"]]
+                f"{v.expected_failure}", ""]
+    if v.checks:
+        rows = [[c.name, fmt(c.measured), fmt_ci(c.ci), fmt(c.p_value), fmt(c.effect_size),
+                 c.bound, "yes" if c.passed else "**no**", c.n, c.reason] for c in v.checks]
         out.append(tabulate(rows, headers=["check", "measured", "95 % CI", "p", "effect size",
                                            "bound", "passed", "n", "why this bound"],
                             tablefmt="github"))
         out.append("")
-    for note in v.get("notes", []):
-        out += [f"- {note}"]
-    if v.get("notes"):
-        out.append("")
-    for title, table in v.get("tables", {}).items():
+    out += [f"- {note}" for note in v.notes] + ([""] if v.notes else [])
+    for title, table in v.tables.items():
         out += [f"**{title}**", "", tabulate(table, headers="keys", tablefmt="github",
                                              floatfmt=".4g"), ""]
-    if v.get("figure_file"):
-        out += [f"![{v['claim']}]({v['figure_file']})", ""]
-    for d in v.get("data", []):
+    if figure_file:
+        out += [f"![{v.claim}]({figure_file})", ""]
+    for d in v.data:
         out += [f"Data: {d['dataset']} from `{d['source']}` (SHA-256 {d['digest']}...).", ""]
-    if v.get("device"):
-        out += ["Trained on: " + ", ".join(f"{k} {val}" for k, val in v["device"].items())
-                + ".", ""]
-    source = ("computed by an earlier claim of this session" if unit_of(v) == "steps"
-              else "from the run store")
-    out.append(f"Runs: {len(v['runs'])}, {v['epochs_trained']} {unit_of(v)} trained in this "
-               f"session, {v['epochs_reused']} reused ({source}).")
+    if v.device:
+        out += ["Trained on: " + ", ".join(f"{k} {val}" for k, val in v.device.items()) + ".", ""]
+    out.append(f"Runs: {len(v.runs)}, {v.epochs_trained} epochs trained in this session, "
+               f"{v.epochs_reused} reused from the run store.")
     return out
 
 

@@ -79,8 +79,8 @@ def plan_items(items, make_harness) -> SessionPlan:
         except BaseException as err:  # pytest's outcomes too: the claim's own run reports them
             log.debug("planning %s ended without a plan: %r", item.nodeid, err)
         if h.plan is not None:
-            session.claims[item.nodeid] = h.plan
-            keep.update(h.plan.get("checkpoints", {}))
+            session.claims[item.nodeid] = h.plan.to_json()
+            keep.update(h.plan.checkpoints)
     session.keep = frozenset(keep)
     return session
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,6 @@ class Verdict:
     seeds: list[int] = field(default_factory=list)
     epochs_trained: int = 0
     epochs_reused: int = 0
-    unit: str = "epochs"  # of epochs_trained/reused: "steps" for a claim of direct runs
     seconds: float = 0.0
     test_id: str = ""
     expected_failure: str = ""  # why this claim is known not to replicate at this tier
@@ -46,15 +45,17 @@ class Verdict:
     def to_json(self) -> dict:
         return _clean(asdict(self))
 
+    @classmethod
+    def from_json(cls, d: dict) -> Verdict:
+        """The verdict a worker sent (fields it does not know, from older reports, dropped)."""
+        known = {f.name for f in fields(cls)}
+        checks = [Check(**{**c, "ci": tuple(c["ci"]) if c.get("ci") else None})
+                  for c in d.get("checks", [])]
+        return cls(**{**{k: v for k, v in d.items() if k in known}, "checks": checks})
+
 
 def outcome_of(checks: list[Check]) -> str:
     return "pass" if checks and all(c.passed for c in checks) else "fail"
-
-
-def unit_of(v: dict) -> str:
-    """What a verdict's trained/reused counts count: store runs' epochs, or direct runs' full-batch
-    steps (reports written before the field existed counted epochs)."""
-    return v.get("unit", "epochs")
 
 
 def _clean(x):

@@ -54,11 +54,15 @@ def test_depths_with_different_numbers_of_seeds():
 
 
 def test_the_comparison_reuses_the_curves_sweeps():
-    from claims.test_deep_linear import grid
+    from claims.test_deep_linear import comparison_arms, curve_arms
+
     for s in SETTINGS.values():
-        assert len(s.comparison_seeds) == len(s.depths)
-        for d in s.curve_depths:
-            assert all(grid(s, d, i) == s.switch_at for i in range(s.n_seeds))
+        comparison = comparison_arms(s)
+        for name, arm in curve_arms(s, s.curve_depths).items():
+            assert comparison[name] == arm  # the same recipe and seeds: the same stored runs
         ends = (s.switch_at[0], s.switch_at[-1])
         for d, n in zip(s.depths, s.comparison_seeds):
-            assert all(grid(s, d, i) in (s.switch_at, ends) for i in range(n))
+            arms = [a for a in comparison.values() if a.recipes.config.depth == d]
+            assert sorted(i for a in arms for i in a.positions(len(s.comparison_seeds))) \
+                == list(range(n))
+            assert all(a.recipes.switch_at in (s.switch_at, ends) for a in arms)

@@ -1,6 +1,7 @@
 """Every claim check runs end to end (runs, Fisher traces, stored checkpoints, tables, figures) on
 a tiny stand-in for the smoke tier: fake data at 8x8 and a two-stage conv net of widths 4/8. The
 numbers mean nothing; the test is that every claim reaches a recorded verdict."""
+import contextlib
 import importlib
 import json
 from dataclasses import replace
@@ -14,6 +15,7 @@ from repro.harness import VERDICT_PROPERTY, Harness
 from repro.report import write_report
 from repro.store import RunStore
 from repro.tiers import SMOKE
+from repro.verdict import Verdict
 
 # claims that train through the tier's settings (the deep linear ones run their own small models
 # and have their own tests)
@@ -54,17 +56,16 @@ def test_every_claim_reaches_a_verdict(name, tiny, monkeypatch, tmp_path):
         monkeypatch.setitem(module.SETTINGS, "smoke", replace(
             module.SETTINGS["smoke"], first_epochs=2, second_epochs=2, overrides={}))
     if name == "test_layerwise_fisher":
-        monkeypatch.setitem(module.PROBE, "smoke", 20)
+        monkeypatch.setitem(module.SETTINGS, "smoke", replace(module.SETTINGS["smoke"], probe=20))
     functions = [f for n, f in vars(module).items() if n.startswith("test_") and callable(f)]
     assert functions
     for fn in functions:
         node = Node(f"{name}::{fn.__name__}")
-        try:
+        # a "fail" verdict fails the test; it is recorded all the same
+        with contextlib.suppress(pytest.fail.Exception):
             fn(harness=Harness(tier, ctx, 0, False, node))
-        except pytest.fail.Exception:
-            pass  # a "fail" verdict fails the test; it is recorded all the same
         verdicts = [json.loads(v) for k, v in node.user_properties if k == VERDICT_PROPERTY]
         assert len(verdicts) == 1 and verdicts[0]["outcome"] in ("pass", "fail"), verdicts
         assert verdicts[0]["checks"] and verdicts[0]["runs"]
         assert verdicts[0]["figure"]["panels"], "every claim draws a figure for the report"
-        write_report(verdicts, tmp_path / fn.__name__, "smoke")
+        write_report([Verdict.from_json(v) for v in verdicts], tmp_path / fn.__name__, "smoke")

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from repro import Context, RunSpec, RunStore, get_run
-from repro.harness import plan
+from repro.plan import plan
 
 
 def tiny(phases, seed=0, **kw):
@@ -42,11 +42,11 @@ def test_continuing_from_a_stored_prefix_gives_exactly_the_uninterrupted_numbers
 
 def test_a_removal_sweep_trains_its_shared_deficit_prefix_once(ctx):
     sweep = [tiny([(t, "blur"), (2, None)]) for t in (1, 2, 3)]
-    assert plan(sweep, ctx)["epochs_total"] == 12
-    assert plan(sweep, ctx)["epochs_shared"] == 3 + 3 * 2
+    assert plan(sweep, ctx).epochs_total == 12
+    assert plan(sweep, ctx).epochs_shared == 3 + 3 * 2
     trained = [get_run(s, ctx).epochs_trained for s in sweep]
     assert trained == [3, 3, 3]  # blur epochs 2 and 3 come from the shorter runs' checkpoints
-    assert plan(sweep, ctx)["epochs_to_train"] == 0
+    assert plan(sweep, ctx).epochs_to_train == 0
     assert [get_run(s, ctx).epochs_trained for s in sweep] == [0, 0, 0]
 
 

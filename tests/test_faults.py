@@ -8,7 +8,7 @@ import torch
 
 import repro.engine
 from repro import Context, RunSpec, RunStore, get_run
-from repro.harness import RunFailed, train_all
+from repro.runner import RunFailed, train_all
 
 
 def spec(epochs=5, **kw):
@@ -30,13 +30,15 @@ def test_out_of_memory_fails_the_run_with_what_to_change(tmp_path, fake_data, mo
     assert "batch size 20" in res.reason and "1024 MiB free of 81920 MiB" in res.reason
     assert "Tried to allocate 2.00 GiB" in res.reason
     assert not ctx.store.has(res.key)  # nothing stored: a rerun with more memory trains it
+    from repro.harness import Harness
+    from repro.tiers import SMOKE
+
+    harness = Harness(SMOKE, ctx, 0, False, None)
     with pytest.raises(RunFailed, match=r"conv3/cifar10 seed=0 .* out of memory: CUDA out of"):
-        from repro.harness import Harness
-        from repro.tiers import SMOKE
-
-        Harness(SMOKE, ctx, 0, False, None).runs([spec()])
+        harness.runs([spec()])
 
 
+@pytest.mark.slow
 def test_ctrl_c_stores_the_last_finished_epoch(tmp_path, module_fake_data):
     """SIGINT in the middle of epoch 4 (a rerun would otherwise start from epoch 2, the last
     checkpoint): the run is stored through epoch 3, and a rerun ends with the numbers of an

@@ -10,8 +10,12 @@ import logging
 import multiprocessing
 import time
 
+import pytest
+
 from repro import Context, RunSpec, RunStore
-from repro.harness import train_all
+from repro.runner import train_all
+
+pytestmark = pytest.mark.slow  # a second process holds a lock
 
 
 def spec(phases, seed=0):

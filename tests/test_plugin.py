@@ -39,6 +39,7 @@ def run(project, *args, subprocess=False):
     return runner("-p", "repro.plugin", *args)
 
 
+@pytest.mark.slow
 def test_verdicts_reach_the_report(project, tmp_path):
     project.makepyfile(test_claims=CLAIMS)
     res = run(project, "--store", str(tmp_path / "s"), "--report", str(tmp_path / "r"))
@@ -50,9 +51,10 @@ def test_verdicts_reach_the_report(project, tmp_path):
         "demo/holds": "pass", "demo/broken": "fail"}
     md = (tmp_path / "r" / "smoke" / "REPORT.md").read_text()
     assert "NOT replicated" in md and "| demo/holds" in md
-    assert "epochs trained in this session" in md and "reused (from the run store)" in md
+    assert "epochs trained in this session" in md and "reused from the run store" in md
 
 
+@pytest.mark.slow
 def test_verdicts_reach_the_controller_under_xdist(project, tmp_path):
     project.makepyfile(test_claims=CLAIMS)
     res = run(project, "-n", "2", "--store", str(tmp_path / "s"),
@@ -62,6 +64,7 @@ def test_verdicts_reach_the_controller_under_xdist(project, tmp_path):
     assert len(out["verdicts"]) == 2
 
 
+@pytest.mark.slow
 def test_dry_run_plans_without_training(project, tmp_path):
     project.makepyfile(test_plan=PLANNED)
     res = run(project, "--tier", "paper", "--dry-run", "--store", str(tmp_path / "s"),
@@ -72,6 +75,7 @@ def test_dry_run_plans_without_training(project, tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+@pytest.mark.slow
 def test_seed_base_shifts_every_seed(project, tmp_path):
     project.makepyfile(test_seeds='''
 def test_seeds(harness):
@@ -81,6 +85,7 @@ def test_seeds(harness):
         passed=1)
 
 
+@pytest.mark.slow
 def test_an_unwritable_store_is_a_usage_error(project, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
@@ -90,6 +95,7 @@ def test_an_unwritable_store_is_a_usage_error(project, tmp_path):
     res.stderr.fnmatch_lines(["*cannot be written*"])
 
 
+@pytest.mark.slow
 def test_missing_data_gives_an_error_verdict_that_names_the_directory(project, tmp_path):
     project.makepyfile(test_nodata='''
 from repro.harness import claim
@@ -108,6 +114,7 @@ def test_nodata(harness):
     assert out["verdicts"][0]["outcome"] == "error"
 
 
+@pytest.mark.slow
 def test_a_crashing_claim_gets_an_error_verdict(project, tmp_path):
     project.makepyfile(test_crash='''
 from repro.harness import claim
@@ -128,23 +135,24 @@ EXPECTED = '''
 from repro.harness import claim
 from repro.stats import expect_drop
 
-@claim("demo/known-miss", paper="Demo", statement="A drops below B.")
+@claim("demo/known-miss", paper="Demo", statement="A drops below B.",
+       expected_failures={"smoke": "measured: no drop at this scale"})
 def test_known_miss(harness):
-    harness.expect_failure_at({"smoke": "measured: no drop at this scale"})
     harness.record([expect_drop([50, 51, 49], [50, 51, 49], at_least=5, reason="demo")])
 
-@claim("demo/surprise", paper="Demo", statement="A drops below B.")
+@claim("demo/surprise", paper="Demo", statement="A drops below B.",
+       expected_failures={"smoke": "measured: no drop at this scale"})
 def test_surprise(harness):
-    harness.expect_failure_at({"smoke": "measured: no drop at this scale"})
     harness.record([expect_drop([60, 61, 59], [50, 51, 49], at_least=5, reason="demo")])
 
-@claim("demo/other-tier", paper="Demo", statement="A drops below B.")
+@claim("demo/other-tier", paper="Demo", statement="A drops below B.",
+       expected_failures={"paper": "not at the paper tier"})
 def test_other_tier(harness):
-    harness.expect_failure_at({"paper": "not at the paper tier"})
     harness.record([expect_drop([60, 61, 59], [50, 51, 49], at_least=5, reason="demo")])
 '''
 
 
+@pytest.mark.slow
 def test_expected_failures_are_strict_and_reported(project, tmp_path):
     project.makepyfile(test_expected=EXPECTED)
     res = run(project, "--store", str(tmp_path / "s"), "--report", str(tmp_path / "r"))
@@ -156,40 +164,68 @@ def test_expected_failures_are_strict_and_reported(project, tmp_path):
 
 
 DIRECT = '''
+from dataclasses import dataclass
+from typing import ClassVar
+
 from repro.harness import claim
 from repro.stats import expect_drop
 
+@dataclass(frozen=True)
+class Steps:
+    kind: ClassVar[str] = "demo-steps"
+    n: int
+
+    def compute(self, seed):
+        return {"value": seed * 10 + self.n}
+
+    @property
+    def epochs(self):
+        return self.n
+
+    @property
+    def step_seconds(self):
+        return 0.5
+
+    def label(self):
+        return f"demo {self.n} steps"
+
 @claim("demo/direct", paper="Demo", statement="x")
 def test_direct(harness):
-    harness.direct([{"run": f"seed {s}", "epochs": 7} for s in harness.seeds], shared=15)
-    harness.add_direct_runs([{"label": f"seed {s}", "epochs_trained": 7, "seed": s}
-                             for s in harness.seeds])
+    runs = harness.train({"seven": Steps(7), "three": Steps(3)})
+    assert runs.final("value")["seven"].tolist() == [7, 17, 27]
     harness.record([expect_drop([60, 61, 59], [50, 51, 49], at_least=5, reason="demo")])
 '''
 
 
-def test_direct_runs_are_planned_and_reach_the_report(project, tmp_path):
+@pytest.mark.slow
+def test_direct_runs_are_planned_stored_and_reach_the_report(project, tmp_path):
     project.makepyfile(test_direct=DIRECT)
     args = ["--store", str(tmp_path / "s"), "--report", str(tmp_path / "r")]
     res = run(project, "--dry-run", *args)
     res.assert_outcomes(skipped=1)
-    res.stdout.fnmatch_lines(["*demo/direct: 3 runs, 21 steps as written, 15 with shared*",
+    res.stdout.fnmatch_lines(["*demo/direct: 6 runs, 30 epochs as written, 30 with shared*",
                               "all claims: 0 epochs to train*",
-                              "runs outside the store *: 15 steps, about *"])
+                              "direct runs *: 30 epochs, about 15 s *"])
     run(project, *args, subprocess=True).assert_outcomes(passed=1)
     v = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())["verdicts"][0]
-    assert [r["seed"] for r in v["runs"]] == [0, 1, 2]
-    assert (v["epochs_trained"], v["epochs_reused"], v["unit"]) == (21, 0, "steps")
-    assert "21 steps trained in this session" in (tmp_path / "r" / "smoke" / "REPORT.md").read_text()
+    assert [r["spec"]["seed"] for r in v["runs"]] == [0, 1, 2, 0, 1, 2]
+    assert (v["epochs_trained"], v["epochs_reused"]) == (30, 0)
+    # a second session reads every direct run from the store: nothing is computed again
+    run(project, *args, subprocess=True).assert_outcomes(passed=1)
+    v = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())["verdicts"][0]
+    assert (v["epochs_trained"], v["epochs_reused"]) == (0, 30)
+    res = run(project, "--dry-run", *args)
+    res.stdout.fnmatch_lines(["*demo/direct: 6 runs, 30 epochs as written, 30 with shared "
+                              "prefixes, 0 to train*"])
 
 
-def test_more_seeds_extends_the_tiers_seeds_and_follows_the_seed_base():
+def test_seeds_for_extends_the_tiers_seeds_and_follows_the_seed_base():
     from repro.harness import Harness
     from repro.tiers import SMOKE
 
     h = Harness(SMOKE, None, 1000, True, None)
-    assert h.more_seeds(5) == [1000, 1001, 1002, 1003, 1004]
-    assert h.more_seeds(2) == [1000, 1001] and h.more_seeds(3) == h.seeds
+    assert h.seeds_for(5) == [1000, 1001, 1002, 1003, 1004]
+    assert h.seeds_for(2) == [1000, 1001] and h.seeds_for(3) == h.seeds
 
 
 SHARING = '''
@@ -213,6 +249,7 @@ def test_b(harness):
 '''
 
 
+@pytest.mark.slow
 def test_xdist_gives_the_numbers_of_a_plain_run_and_trains_a_shared_run_once(
         project, tmp_path, fake_data):
     project.makepyfile(test_sharing=SHARING)
