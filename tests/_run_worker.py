@@ -13,6 +13,7 @@ was trained across processes.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -25,13 +26,11 @@ TIMEOUT = 60  # seconds a test waits for a process before calling it hung
 
 
 def tiny_spec(**kw):
-    """Five epochs (two blurred) of a 100-image run at 8x8: a few hundredths of a second each."""
-    from repro import RunSpec
+    """Five epochs (two blurred) of the tests' tiny run (helpers.tiny) in batches of 20: 5 steps
+    an epoch, a few hundredths of a second each."""
+    from helpers import tiny
 
-    args = {"dataset": "cifar10", "model": "conv3", "width": (4, 8), "train_size": 100,
-            "lr": 0.05, "lr_decay": 0.8, "batch_size": 20, "phases": ((2, "blur"), (3, None)),
-            "seed": 0}
-    return RunSpec(**(args | kw))
+    return tiny(kw.pop("phases", ((2, "blur"), (3, None))), **({"batch_size": 20} | kw))
 
 
 def forkserver():
@@ -62,10 +61,8 @@ def wait_for(path: Path, proc: multiprocessing.Process) -> None:
 def kill(proc: multiprocessing.Process, may_have_finished: bool = False) -> bool:
     """SIGKILL; whether it killed the process. A process that may end on its own (not paused)
     can finish between the caller's check and the signal: then it exited 0, killed by nothing."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     proc.join(TIMEOUT)
     if may_have_finished and proc.exitcode == 0:
         return False

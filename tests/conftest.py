@@ -1,10 +1,12 @@
 import pytest
+
 # Imported once, before any test: the in-process pytester runs of test_plugin.py roll sys.modules
 # back afterwards, and torch._dynamo imported for the first time inside one (torch imports it
 # lazily) cannot be imported again: its op library is already registered in torch's C++ side.
 import torch._dynamo  # noqa: F401
 
-from repro.synthetic import write_fake_cifar  # noqa: F401  (tests import it from here)
+from repro import Context, RunStore
+from repro.synthetic import write_fake_cifar  # test_claims_run.py still imports it from here
 
 
 @pytest.fixture
@@ -18,3 +20,10 @@ def fake_data(tmp_path):
 def module_fake_data(tmp_path_factory):
     """The fake CIFAR of `fake_data`, written once for a test module."""
     return write_fake_cifar(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture
+def ctx(tmp_path, fake_data):
+    """An empty store in tmp_path on the fake CIFAR, checkpoints at phase boundaries (and every
+    100 epochs: never, in these tests)."""
+    return Context(RunStore(tmp_path / "store"), data_dir=str(fake_data), checkpoint_every=100)

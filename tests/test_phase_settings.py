@@ -2,21 +2,16 @@
 shrink-and-perturb): they name their phases only when set, and the engine obeys them."""
 import pytest
 import torch
+from helpers import fresh, tiny
 
-from repro import Context, RunSpec, RunStore, get_run
+from repro import RunSpec, get_run
 from repro.config import Phase
 from repro.data import load_dataset
 from repro.engine import _build, fraction_of, shrink_perturb
-from tests.test_engine_store import fresh, tiny
 
 
 def spec(phases, **kw):
     return RunSpec(dataset="cifar10", model="conv3", phases=phases, seed=0, **kw)
-
-
-@pytest.fixture
-def ctx(tmp_path, fake_data):
-    return Context(RunStore(tmp_path / "store"), data_dir=str(fake_data), checkpoint_every=100)
 
 
 def test_unset_settings_leave_the_canonical_form_as_before():
@@ -47,10 +42,14 @@ def test_settings_per_epoch_and_the_restarted_schedule_after_a_warm_start():
     assert [warm.lr_at(e) for e in range(5)] == [1, 1, 1, 0.5, 0.25]
 
 
-@pytest.mark.parametrize("bad", [{"weight_decay": -1.0}, {"train_fraction": 0.0},
-                                 {"train_fraction": 1.5}, {"shrink_perturb": (0.3,)}])
-def test_bad_settings_are_refused(bad):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("bad, match", [
+    ({"weight_decay": -1.0}, "weight_decay must be non-negative"),
+    ({"train_fraction": 0.0}, r"train_fraction must be in \(0, 1\]"),
+    ({"train_fraction": 1.5}, r"train_fraction must be in \(0, 1\]"),
+    ({"shrink_perturb": (0.3,)}, r"shrink_perturb is a pair \(shrink, noise\)"),
+])
+def test_bad_settings_are_refused(bad, match):
+    with pytest.raises(ValueError, match=match):
         Phase(1, **bad)
 
 

@@ -3,8 +3,8 @@ determinism, compilation, and the digest of the data file."""
 import numpy as np
 import pytest
 
-from conftest import write_fake_cifar
 from repro import Context, RunSpec, RunStore, get_run
+from repro.synthetic import write_fake_cifar
 
 
 def spec():

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import tiny
 from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 import repro.config
 import repro.store
-from repro import Context, RunSpec, get_run
+from repro import get_run
 from repro.store import RunStore
 
 # two keys in one subdirectory, one in another
@@ -191,17 +192,7 @@ StoreMachine.TestCase.settings = settings(
 test_store_stays_consistent = StoreMachine.TestCase
 
 
-# -- through the engine ------------------------------------------------------------------------
-def tiny(phases, **kw):
-    return RunSpec(dataset="cifar10", model="conv3", width=(4, 8), train_size=100, lr=0.05,
-                   lr_decay=0.8, batch_size=32, phases=tuple(phases), seed=0, **kw)
-
-
-@pytest.fixture
-def ctx(tmp_path, fake_data):
-    return Context(RunStore(tmp_path / "store"), data_dir=str(fake_data))
-
-
+# -- through the engine (conftest.ctx: checkpoints at phase boundaries only) --------------------
 @pytest.mark.parametrize("damage", ["cut payload", "edit record", "cut record"])
 def test_a_damaged_checkpoint_is_reported_and_retrained_never_used(ctx, caplog, damage):
     spec = tiny([(1, "blur"), (1, "vflip"), (2, None)])  # checkpoints after epochs 1, 2 and 4

@@ -2,13 +2,13 @@
 count is part of the run's key, and the engine sets it, whatever the process was using."""
 import pytest
 import torch
+from helpers import tiny as tiny_run
 
-from repro import Context, RunSpec, RunStore, get_run
+from repro import Context, RunStore, get_run
 
 
 def tiny(seed=0):
-    return RunSpec(phases=((2, "blur"), (1, None)), seed=seed, dataset="cifar10", model="conv3",
-                   width=(4, 8), train_size=100, batch_size=32, augment=True)
+    return tiny_run([(2, "blur"), (1, None)], seed, augment=True)
 
 
 def context(tmp_path, fake_data, name, threads):
