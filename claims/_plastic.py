@@ -22,9 +22,8 @@ class Plastic:
 
 
 SETTINGS = {
-    # 1 smoke epoch = 10 paper epochs: a 40-epoch deficit, onsets 0/40/80 paper epochs; N = 12
-    # anneals the rate to 0.737**12 = 2.6 % of its start (the paper's 160 epochs reach 0.8 %);
-    # sized so that the smoke claims fit in minutes on 2 CPU cores.
+    # 1 smoke epoch = 10 paper epochs: T = 40, onsets 0/40/80 paper epochs; N = 12 anneals the
+    # rate to 2.6 % of its start (paper: 0.8 %), in minutes on 2 cores (PROTOCOL.md, Part 2)
     "smoke": Plastic(deficit_epochs=4, clean_epochs=12, onsets=(0, 4, 8)),
     "paper": Plastic(deficit_epochs=40, clean_epochs=160, onsets=(0, 20, 40, 80, 120)),
 }

@@ -18,7 +18,7 @@ from repro.stats import expect_decreasing, expect_drop
 from repro.tables import summary_table
 
 # Blur removed at 0/35/70/105/140 epochs, then 160 clean epochs: final test accuracy (%), from a
-# public replication of the paper's Fig. 1 (no momentum). DESIGN.md section 10, [repl].
+# public replication of the paper's Fig. 1 (no momentum): PROTOCOL.md, Sources and tags, [repl].
 PAPER_CURVE = {"epochs": [0, 35, 70, 105, 140], "test_acc": [89.4, 86.1, 83.2, 81.2, 79.1]}
 
 MIN_DROP_REASON = (
@@ -39,12 +39,8 @@ class BlurSweep:
 
 
 SETTINGS = {
-    # 1 smoke epoch = 10 paper epochs: T = 0/40/80/160 and N = 160 paper epochs, whose final
-    # learning rate (0.737**16 = 0.97**160) matches the paper's. Measured on this CPU with 8
-    # paper epochs per epoch (T = 0/5/10/20, N = 20): -5.0/-7.7/-10.2 points, sd <= 1.2 over
-    # 3 seeds; the scale went to 10 to fit the claim in 10 minutes on 2 cores. The smoke control
-    # takes the first seed only (its 3 seeds measured 12.9 points of drop at T=16 against 9.3
-    # for blur, sd 1.1), to keep the whole smoke tier within 20 minutes.
+    # 1 smoke epoch = 10 paper epochs: T = 0/40/80/160, N = 160 paper epochs, the paper's final
+    # rate; the control on one seed, for time (PROTOCOL.md, Measurements, "Blur removal")
     "smoke": BlurSweep(remove_at=(0, 4, 8, 16), clean_epochs=16, controls_at=(16,),
                        control_seeds=1, min_drop=5.0),
     "paper": BlurSweep(remove_at=(0, 40, 80, 120, 160), clean_epochs=160, controls_at=(160,),

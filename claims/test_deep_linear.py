@@ -83,20 +83,11 @@ class CompletionSweep:
 
 
 SETTINGS = {
-    # The authors' setting in full; smoke keeps the T values the authors' released errors are
-    # listed for (AUTHORS) and 2 seeds for the curves, to stay within 5 minutes on 2 cores
-    # (measured: about 70 s per seed at depth 3 over all five T, 45 s over T=0 and 100k;
-    # depth 2 26 s, depth 1 3 s).
-    # "Deeper is stronger" compares the rise T=0 -> 100k of depth 3 with depth 2's. Depth 3's
-    # rise varies far more over seeds than depth 2's: sd 0.31 against 0.018 over 12 seeds kept
-    # apart from the claims' (5000-5011, measured before choosing: depth-3 rises 0.07 to 1.26,
-    # depth-2 rises 0.09 to 0.16). So the seeds go to depth 3: with 2 depth-2 seeds, the Welch
-    # test passes with probability 0.22 for 2 depth-3 seeds (seeds 0-1 passed, 1000-1001 did
-    # not), 0.74 for 4 and 0.93-0.97 for 5 (resampling those 12 seeds with and without
-    # replacement). 5 depth-3 seeds it is; the bound is unchanged. The paper tier runs the same
-    # setting (so the same seed noise) over more T: 6 depth-3 seeds there.
+    # the authors' setting at the T their errors are listed for, 2 seeds for the curves (time);
+    # 5 at depth 3, whose rise varies most over seeds (PROTOCOL.md, Measurements, "Deep linear")
     "smoke": CompletionSweep(switch_at=(0, 5000, 10000, 20000, 100000), depths=(1, 2, 3),
                              n_seeds=2, comparison_seeds=(2, 2, 5), curve_depths=(1, 3)),
+    # the authors' whole T_critical_list; the same seed noise as smoke, so 6 depth-3 seeds
     "paper": CompletionSweep(switch_at=(0, 1000, 5000, 10000, 20000, 40000, 60000, 80000,
                                         100000), depths=(1, 2, 3), n_seeds=3,
                              comparison_seeds=(3, 3, 6), curve_depths=(1, 2, 3)),

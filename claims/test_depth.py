@@ -23,9 +23,8 @@ class Depths:
 
 
 SETTINGS = {
-    # conv3 with its last stage removed (2 conv layers) against conv3 (3), T = 80 paper epochs.
-    # 5 seeds: with 3, the paired difference (about 1.5-2 points) was inside seed noise under
-    # --seed-base 1000 (+1.85, 95 % CI [-2.5, 6.2]); the bound is unchanged.
+    # conv3 without its last stage (2 conv layers) against conv3 (3), T = 80 paper epochs;
+    # 5 seeds, as with 3 the gap was inside seed noise (PROTOCOL.md, Measurements, "Depth")
     "smoke": Depths(8, 16, (("2 conv layers", {"width": (16, 32)}), ("3 conv layers", {})), 5),
     # All-CNN with 1 and 2 convolutions per stage (5 and 7 conv layers before the classifier)
     "paper": Depths(80, 160, (("All-CNN depth 1", {"depth": 1}), ("All-CNN depth 2", {})), 3),

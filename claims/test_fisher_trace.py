@@ -36,10 +36,8 @@ class FisherRun:
 
 
 SETTINGS = {
-    # measured on this CPU (seed 0, every epoch): from 1.4 to a peak of 4,217 at epoch 17, then
-    # 175 at epoch 40 as the net fits all 1,000 images. 60 epochs, not 40: with 40, one seed of
-    # --seed-base 1000 peaked at epoch 24 (0.6 of training) and fell by 1.3 in log10 after it:
-    # too short a run to show the fall in every seed. The bound (0.5) is unchanged. ~50 s a seed
+    # the fitting setting, no augmentation: the trace falls as the net fits its images; 60
+    # epochs so that every seed shows the fall (PROTOCOL.md, Measurements, "Fisher trace")
     "smoke": FisherRun(epochs=60, every=2, probe=200, overrides=dict(**FITTING, augment=False)),
     "paper": FisherRun(epochs=160, every=5, probe=1000, overrides=dict(test_every=5)),
 }

@@ -42,7 +42,8 @@ class GateSweep:
 
 
 SETTINGS = {
-    # The authors' onsets 0/400/750 (multipath-depth4-analytical.yaml); 400 is reported only.
+    # the authors' onsets 0/400/750 (their multipath-depth4-analytical.yaml, PROTOCOL.md [auth]);
+    # 400 is reported only
     "smoke": GateSweep(onsets=(0, 400, 750)),
     "paper": GateSweep(onsets=(0, 400, 750)),
 }

@@ -10,7 +10,8 @@ anything. The two regularizers are two claims with the same judge and bounds.
 The schedule (exponential decay, not reset) is the same in every arm; only the regularizer
 differs. "always" is the same run in both claims. At the smoke tier the claims run in the setting
 where the net fits its training set (claims/_fitting.py): on the tier's conv3, which underfits,
-augmentation hurt and weight decay did nothing, so timing could not matter there.
+augmentation hurt and weight decay did nothing, so timing could not matter there (PROTOCOL.md,
+Measurements, "The fitting setting").
 """
 from __future__ import annotations
 
@@ -66,8 +67,7 @@ class TimingSweep:
 
 
 SETTINGS = {
-    # smoke: the fitting setting, 40 epochs, t at a quarter (the paper's 40 of 160); the tier's
-    # 3 seeds; about 0.4 s an epoch on one thread
+    # the fitting setting (claims/_fitting.py), 40 epochs, t at a quarter (the paper's 40 of 160)
     "smoke": TimingSweep(epochs=40, switch_at=10, n_seeds=3, overrides=FITTING),
     "paper": TimingSweep(epochs=160, switch_at=40, n_seeds=3, overrides={}),
 }

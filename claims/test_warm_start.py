@@ -9,7 +9,8 @@ Without augmentation, as in the paper's headline result. The `restart` schedule 
 constant in stage 1 and gives stage 2 the fresh run's own annealed schedule, so warm and fresh
 differ only in where stage 2 starts from. At the smoke tier the claim runs in the setting where
 the net fits its training set (claims/_fitting.py), as the paper's nets do: on the tier's conv3,
-which underfits, the warm start was simply more training and ended above the fresh run.
+which underfits, the warm start was simply more training and ended above the fresh run
+(PROTOCOL.md, Measurements, "The fitting setting").
 """
 from __future__ import annotations
 
