@@ -40,6 +40,24 @@ def test_continuing_from_a_stored_prefix_gives_exactly_the_uninterrupted_numbers
     assert resumed.metrics == whole.metrics
 
 
+def test_a_record_depends_on_its_spec_only_not_on_what_the_store_held(ctx, tmp_path):
+    """Test evaluations at phase boundaries only (test_every=0): a run continued from a shorter
+    run's checkpoint does not inherit that run's last evaluation, and a run read from a longer
+    run's periodic checkpoint gets its own."""
+    short, long = tiny([(2, "blur")], test_every=0), tiny([(3, "blur"), (2, None)], test_every=0)
+    alone = {s.label(): get_run(s, fresh(ctx, tmp_path, f"alone{i}")).metrics
+             for i, s in enumerate((short, long))}
+    assert alone[long.label()][1]["test_acc"] is None  # epoch 2 is no boundary of the long run
+    get_run(short, ctx)
+    assert get_run(long, ctx).resumed_from == 2
+    assert get_run(long, ctx).metrics == alone[long.label()]
+    periodic = Context(RunStore(tmp_path / "periodic"), data_dir=ctx.data_dir, checkpoint_every=2)
+    get_run(long, periodic, keep=frozenset({periodic.key(short)}))  # kept: the short run's
+    from_checkpoint = get_run(short, periodic)
+    assert from_checkpoint.epochs_trained == 0
+    assert from_checkpoint.metrics == alone[short.label()]
+
+
 def test_a_removal_sweep_trains_its_shared_deficit_prefix_once(ctx):
     sweep = [tiny([(t, "blur"), (2, None)]) for t in (1, 2, 3)]
     assert plan(sweep, ctx).epochs_total == 12

@@ -1,0 +1,45 @@
+"""The report: its summary shows the checks that decided each verdict, failed ones first."""
+from repro.report import deciding_checks, markdown
+from repro.sources import TAGS
+from repro.verdict import Check, Verdict
+
+
+def verdict(*checks: Check, claim="demo/claim") -> Verdict:
+    outcome = "pass" if all(c.passed for c in checks) else "fail"
+    return Verdict(claim=claim, paper="Demo", statement="x", tier="smoke", outcome=outcome,
+                   checks=list(checks), paper_value="2 points [text]", seeds=[0, 1, 2])
+
+
+PASSING = Check("flip check", 1.617, ">= 1", True, reason="r")
+FAILING = Check("permutation check", 2.6, "<= 2", False, reason="r")
+
+
+def test_the_failed_check_comes_first_and_every_check_is_shown():
+    v = verdict(PASSING, FAILING)
+    assert deciding_checks(v) == [FAILING, PASSING]
+    md = markdown({"tier": "smoke", "generated": "now", "command": "pytest", "seed_base": 0,
+                   "environment": {"machine": "m", "threads": 1, "python": "3", "torch": "t",
+                                   "cuda": None}}, [v], {})
+    summary = md.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    rows = [r for r in summary.splitlines() if r.startswith("| demo") or r.startswith("|  ")]
+    assert "permutation check" in rows[0] and "NOT replicated" in rows[0] and "**no**" in rows[0]
+    assert "flip check" in rows[1] and "1.617" in rows[1]
+
+
+def test_a_verdict_survives_its_trip_through_json():
+    v = verdict(PASSING, Check("with ci", 1.0, ">= 0", True, reason="r", ci=(0.5, 1.5)))
+    assert Verdict.from_json(v.to_json()) == v
+
+
+def test_every_tag_used_by_a_claim_is_defined():
+    import re
+    from pathlib import Path
+
+    used = set()
+    for path in (Path(__file__).parents[1] / "claims").glob("*.py"):
+        used |= set(re.findall(r"\[(?:repl|auth|text|approx)[^\]]*\]", path.read_text()))
+    assert used, "the claims tag their paper values"
+    for tag in used:
+        assert tag.split(",")[0].rstrip("]") + "]" in TAGS, tag
+    protocol = (Path(__file__).parents[1] / "PROTOCOL.md").read_text()
+    assert all(t in protocol for t in TAGS)
