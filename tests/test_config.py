@@ -1,3 +1,5 @@
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -36,11 +38,44 @@ def test_truncation_is_a_prefix(phases, data):
     assert [s.lr_at(i) for i in range(e)] == [s.truncate(e).lr_at(i) for i in range(e)]
 
 
-def test_key_changes_with_every_field_and_device():
-    s = spec([(3, None)])
-    assert s.key() != spec([(3, None)], lr=0.1).key()
-    assert s.key() != RunSpec("cifar10", "conv3", ((3, None),), seed=1).key()
-    assert s.key("cpu") != s.key("cuda")
+# A valid value other than KEYED_BASE's for every RunSpec field. No field is left out of the key
+# (canonical() holds them all; those of _KEY_OPTIONAL only while at their default, which
+# KEYED_BASE's values are, so changing them adds them).
+KEYED_BASE = spec([(2, "blur"), (3, None)])
+OTHER_VALUE = {
+    "dataset": "mnist", "model": "fc", "phases": ((2, "vflip"), (3, None)), "seed": 1,
+    "train_size": 100, "resolution": 8, "width": (4, 8), "depth": 2, "lr": 0.1,
+    "lr_schedule": "constant", "lr_decay": 0.9, "momentum": 0.5, "weight_decay": 1e-3,
+    "batch_size": 64, "augment": False, "fisher_at": (2,), "fisher_probe": 100,
+    "fisher_estimator": "sampled", "test_every": 0,
+}
+# and for every Phase field, in KEYED_BASE's first phase
+OTHER_PHASE_VALUE = {"epochs": 1, "deficit": "noise", "weight_decay": 0.0, "augment": False,
+                     "train_fraction": 0.5, "shrink_perturb": (0.5, 0.01)}
+
+
+def test_every_field_has_another_value_here():
+    assert set(OTHER_VALUE) == {f.name for f in dataclasses.fields(RunSpec)}
+    assert set(OTHER_PHASE_VALUE) == {f.name for f in dataclasses.fields(Phase)}
+
+
+@pytest.mark.parametrize("field", sorted(OTHER_VALUE))
+def test_key_changes_with_every_field(field):
+    assert getattr(KEYED_BASE, field) != OTHER_VALUE[field]
+    other = dataclasses.replace(KEYED_BASE, **{field: OTHER_VALUE[field]})
+    assert other.key() != KEYED_BASE.key()
+
+
+@pytest.mark.parametrize("field", sorted(OTHER_PHASE_VALUE))
+def test_key_changes_with_every_phase_field(field):
+    first, *rest = KEYED_BASE.phases
+    changed = dataclasses.replace(first, **{field: OTHER_PHASE_VALUE[field]})
+    assert changed != first
+    assert dataclasses.replace(KEYED_BASE, phases=(changed, *rest)).key() != KEYED_BASE.key()
+
+
+def test_key_changes_with_the_device():
+    assert KEYED_BASE.key("cpu") != KEYED_BASE.key("cuda")
 
 
 def test_learning_rate_schedules():

@@ -2,6 +2,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from repro.config import DEFICITS
 from repro.deficits import blur, class_permutation, make_deficit, noise, vflip
 
 sizes = st.sampled_from([4, 8, 16, 32])
@@ -13,7 +14,7 @@ def images(n, c, h, seed):
 
 @settings(deadline=None, max_examples=30)
 @given(st.integers(1, 4), st.sampled_from([1, 3]), sizes, st.integers(0, 2**31 - 1),
-       st.sampled_from(["blur", "vflip", "noise", "label_permutation", "clean"]))
+       st.sampled_from(DEFICITS))
 def test_deficits_keep_shape_and_dtype(n, c, h, seed, name):
     x, y = images(n, c, h, seed), torch.randint(0, 10, (n,))
     x2, y2 = make_deficit(name, seed, 10)(x, y, torch.Generator().manual_seed(seed))
@@ -69,7 +70,8 @@ def test_noise_matches_each_images_mean_and_std_and_forgets_the_image(seed):
 @given(st.integers(0, 2**31 - 1), st.sampled_from(["blur", "vflip", "noise"]))
 def test_deficits_commute_with_per_channel_normalisation(seed, name):
     x = images(3, 3, 16, seed)
-    scale, shift = torch.tensor([2.0, 0.5, 4.0])[:, None, None], torch.tensor([-1.0, 0.2, 3.0])[:, None, None]
+    scale = torch.tensor([2.0, 0.5, 4.0])[:, None, None]
+    shift = torch.tensor([-1.0, 0.2, 3.0])[:, None, None]
     f = make_deficit(name, seed, 10)
     a = f(x * scale + shift, None, torch.Generator().manual_seed(seed))[0]
     b = f(x, None, torch.Generator().manual_seed(seed))[0] * scale + shift

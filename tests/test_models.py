@@ -3,7 +3,7 @@ optimizer steps through the training code on CPU, on a few images, so it cannot 
 import pytest
 import torch
 
-from repro.config import RunSpec
+from repro.config import DATASETS, MODELS, RunSpec
 from repro.data import Dataset, Split
 from repro.engine import _build, train_epoch
 from repro.tiers import TIERS
@@ -14,6 +14,11 @@ SHAPES = {"cifar10": (3, 32, 32), "mnist": (1, 28, 28)}
 SETTINGS = sorted({(t.base["dataset"], t.base["model"], tuple(t.base.get("width", ())),
                     t.base.get("resolution")) for t in TIERS.values()}
                   | {("mnist", "fc", (), 32), ("cifar10", "resnet18", (), None)})
+
+
+def test_the_settings_take_every_model_and_dataset():
+    assert {m for _, m, _, _ in SETTINGS} == set(MODELS)
+    assert {d for d, _, _, _ in SETTINGS} == set(DATASETS)
 
 
 def fake_dataset(name, resolution, n=4):
