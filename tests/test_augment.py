@@ -66,7 +66,8 @@ def test_batches_match_the_common_torchvision_pipeline_in_distribution():
     split = Split(x, torch.zeros(1, dtype=torch.long))
     data = Dataset("cifar10", split, split, mean, std, 10, "test")
     cands = to_input(torch.stack([c for _, c in candidates(x[0], pad)]), data, False)
-    assert torch.cdist(cands.flatten(1), cands.flatten(1)).add(1e9 * torch.eye(len(cands))).min() > 1
+    distances = torch.cdist(cands.flatten(1), cands.flatten(1))
+    assert distances.add(1e9 * torch.eye(len(cands))).min() > 1
 
     ours = to_input(random_crop_flip(x.expand(n, -1, -1, -1).contiguous(), pad,
                                      torch.Generator().manual_seed(1)), data, False)
@@ -77,7 +78,8 @@ def test_batches_match_the_common_torchvision_pipeline_in_distribution():
     counts = torch.stack([outcome_counts(ours, cands), outcome_counts(theirs, cands)])
     assert chi2_contingency(counts.numpy()).pvalue > 1e-3, counts
 
-    # the comparison has power: a pipeline flipping a quarter of the images instead of half is caught
+    # the comparison has power: a pipeline flipping a quarter of the images instead of half is
+    # caught
     from torchvision import transforms as T
 
     biased = T.Compose([T.RandomCrop(h, padding=pad), T.RandomHorizontalFlip(0.25),

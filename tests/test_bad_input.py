@@ -58,6 +58,7 @@ def test_a_tier_without_seeds_is_refused():
     (["--seed-base", "-3"], "*--seed-base must be a non-negative integer*not -3*"),
     (["--cpu-threads", "0"], "*--cpu-threads must be a positive integer, not 0*"),
 ], ids=["tier", "seed-base-not-int", "seed-base-negative", "cpu-threads"])
+@pytest.mark.slow
 def test_bad_options_are_usage_errors_that_say_what_is_wrong(pytester, tmp_path, args, message):
     pytester.makepyfile(test_x="def test_x(): pass")
     res = pytester.runpytest("-p", "repro.plugin", "--store", str(tmp_path / "s"), *args)
@@ -131,6 +132,7 @@ def stored(store_dir):
     return list(store_dir.glob("*/*.json"))
 
 
+@pytest.mark.slow
 def test_bad_runs_in_claims_are_errors_that_say_what_is_wrong(pytester, tmp_path, fake_data):
     pytester.makepyfile(test_bad=BAD_CLAIMS)
     res = pytester.runpytest("-p", "repro.plugin", "--data-dir", str(fake_data),
@@ -154,6 +156,7 @@ def test_two_datasets(harness):
 '''
 
 
+@pytest.mark.slow
 def test_a_missing_dataset_is_an_error_before_any_run_is_trained(pytester, tmp_path, fake_data):
     pytester.makepyfile(test_two_datasets=MISSING_MNIST)
     res = pytester.runpytest("-p", "repro.plugin", "--data-dir", str(fake_data),

@@ -9,6 +9,8 @@ from collections import Counter
 import _run_worker as worker
 import pytest
 
+pytestmark = pytest.mark.slow  # every test here starts processes
+
 EPOCHS = 5
 
 

@@ -3,6 +3,8 @@ claims that need it get verdict "error" with that reason, while the rest of the 
 import json
 import re
 
+import pytest
+
 # Imported before any in-process pytester run, which unloads the modules imported during it:
 # torch's compiler (imported by the first optimizer) and torchvision register operators that
 # cannot be registered twice in one process.
@@ -10,6 +12,7 @@ import torch._dynamo  # noqa: F401
 import torchvision  # noqa: F401
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow  # a pytest session (pytester)
 
 CLAIMS = '''
 from repro.harness import claim

@@ -10,6 +10,7 @@ import json
 import pytest
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow  # every test here runs pytest sessions in subprocesses, under xdist
 
 RECORDER = '''
 import json, os

@@ -5,6 +5,7 @@ estimate (a few timed steps of each network) takes no time."""
 import pytest
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow  # every test here runs a pytest session (pytester)
 
 CLAIM = '''
 from repro.harness import claim

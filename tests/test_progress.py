@@ -2,6 +2,8 @@
 while claims train, with and without xdist."""
 import re
 
+import pytest
+
 from repro.config import RunSpec
 from repro.progress import Tracker, progress_line, read_progress
 
@@ -44,18 +46,21 @@ def run(pytester, tmp_path, fake_data, *args):
         "--report", str(tmp_path / "r"), "--progress-every", "0.5", *args)
 
 
+@pytest.mark.slow
 def test_progress_is_printed_during_a_plain_run(pytester, tmp_path, fake_data):
     res = run(pytester, tmp_path, fake_data)
     res.assert_outcomes(passed=2)
     res.stdout.fnmatch_lines(["repro progress: *%|*| */240 epochs *, runs */4, ETA *"])
 
 
+@pytest.mark.slow
 def test_progress_is_printed_under_xdist(pytester, tmp_path, fake_data):
     res = run(pytester, tmp_path, fake_data, "-n", "2")
     res.assert_outcomes(passed=2)
     res.stdout.fnmatch_lines(["repro progress: *%|*| */240 epochs *, runs */4, ETA *"])
 
 
+@pytest.mark.slow
 def test_an_in_process_session_leaves_no_tracker_behind(pytester, tmp_path, fake_data):
     from repro.engine import EPOCH_LISTENERS
 

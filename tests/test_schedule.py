@@ -2,7 +2,10 @@
 worker, and groups start costliest first, under `pytest -n 2` as typed (no --dist)."""
 import re
 
+import pytest
+
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow  # a pytest session in a subprocess, under xdist
 
 CLAIM = '''
 from repro.harness import claim

@@ -48,7 +48,8 @@ def test_trend_takes_conditions_with_different_numbers_of_seeds():
 def test_paired_gain_uses_the_pairing_and_its_bound():
     from repro.stats import expect_paired_gain
     lower = np.array([50.0, 60.0, 70.0])
-    assert expect_paired_gain(lower + [2.0, 2.2, 1.9], lower, at_least=1, reason="", name="g").passed
+    assert expect_paired_gain(lower + [2.0, 2.2, 1.9], lower, at_least=1, reason="",
+                              name="g").passed
     assert not expect_paired_gain(lower + [2.0, 2.2, 1.9], lower, at_least=3, reason="",
                                   name="g").passed
     assert not expect_paired_gain(lower + [3.0, -2.0, 1.0], lower, at_least=0, reason="",
