@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))  # the claims/ package of this checkout
 
 from repro.config import RunSpec
 from repro.engine import Context, get_run
-from repro.harness import Harness, PlanOnly, plan
+from repro.harness import Harness, PlanOnly
+from repro.plan import plan
 from repro.store import RunStore
 from repro.tiers import PAPER, SMOKE
 
@@ -60,13 +61,8 @@ def claim_plans(module_name: str) -> list[tuple[str, dict]] | None:
         try:
             call(harness=h)
         except PlanOnly:
-            out.append((f"claims/{module_name}.py::{name}", as_dict(h.plan)))
+            out.append((f"claims/{module_name}.py::{name}", h.plan.to_json()))
     return out
-
-
-def as_dict(p) -> dict:
-    """A plan as plain data (repro's plan object, or the dict it was)."""
-    return p.to_json() if hasattr(p, "to_json") else p
 
 
 def window_specs(tier=PAPER) -> list[RunSpec]:
@@ -89,7 +85,7 @@ def paper_plans() -> list[tuple[str, dict]]:
         name = (f"window sweep as read from the paper by this bench (no claim file yet): "
                 f"{WINDOW_EPOCHS}-epoch blur at onsets {WINDOW_ONSETS[0]}..{WINDOW_ONSETS[-1]} "
                 f"step {WINDOW_ONSETS[1]}, then {WINDOW_CLEAN} clean; clean runs of equal length")
-        plans.append((name, as_dict(plan(window_specs(), None))))
+        plans.append((name, plan(window_specs(), None).to_json()))
     return plans
 
 
