@@ -4,4 +4,4 @@ from .config import ENGINE_VERSION, Phase, RunSpec
 from .engine import Context, RunResult, get_run
 from .store import RunStore
 
-__all__ = ["ENGINE_VERSION", "Phase", "RunSpec", "Context", "RunResult", "get_run", "RunStore"]
+__all__ = ["ENGINE_VERSION", "Context", "Phase", "RunResult", "RunSpec", "RunStore", "get_run"]

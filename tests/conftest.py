@@ -6,7 +6,7 @@ import pytest
 import torch._dynamo  # noqa: F401
 
 from repro import Context, RunStore
-from repro.synthetic import write_fake_cifar  # test_claims_run.py still imports it from here
+from repro.synthetic import write_fake_cifar
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from helpers import tiny_tier
 
-from conftest import write_fake_cifar
 from repro.engine import Context
 from repro.harness import VERDICT_PROPERTY, Harness
 from repro.report import write_report
 from repro.store import RunStore
-from repro.tiers import SMOKE
+from repro.synthetic import write_fake_cifar
 from repro.verdict import Verdict
 
 # claims that train through the tier's settings (the deep linear ones run their own small models
@@ -34,11 +34,8 @@ class Node:
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     root = tmp_path_factory.mktemp("claims")
-    (root / "data").mkdir()
-    write_fake_cifar(root / "data", n_train=1000, n_test=50)
-    tier = replace(SMOKE, base={**SMOKE.base, "width": (4, 8), "train_size": 400,
-                                "resolution": None, "batch_size": 100}, seeds=(0, 1))
-    return tier, Context(RunStore(root / "store"), data_dir=str(root / "data"))
+    data = write_fake_cifar(root / "data", n_train=1000, n_test=50)
+    return tiny_tier(), Context(RunStore(root / "store"), data_dir=str(data))
 
 
 @pytest.mark.parametrize("name", ENGINE_CLAIMS)

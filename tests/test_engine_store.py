@@ -1,24 +1,10 @@
 import json
 
 import pytest
+from helpers import fresh, tiny
 
-from repro import Context, RunSpec, RunStore, get_run
+from repro import Context, RunStore, get_run
 from repro.plan import plan
-
-
-def tiny(phases, seed=0, **kw):
-    args = dict(dataset="cifar10", model="conv3", width=(4, 8), train_size=100, lr=0.05,
-                lr_decay=0.8, batch_size=32)
-    return RunSpec(phases=tuple(phases), seed=seed, **(args | kw))
-
-
-@pytest.fixture
-def ctx(tmp_path, fake_data):
-    return Context(RunStore(tmp_path / "store"), data_dir=str(fake_data), checkpoint_every=100)
-
-
-def fresh(ctx, tmp_path, name):
-    return Context(RunStore(tmp_path / name), data_dir=ctx.data_dir, checkpoint_every=100)
 
 
 def test_a_run_is_a_pure_function_of_its_spec(ctx, tmp_path):

@@ -21,7 +21,7 @@ def test_the_failed_check_comes_first_and_every_check_is_shown():
                    "environment": {"machine": "m", "threads": 1, "python": "3", "torch": "t",
                                    "cuda": None}}, [v], {})
     summary = md.split("## Summary", 1)[1].split("\n## ", 1)[0]
-    rows = [r for r in summary.splitlines() if r.startswith("| demo") or r.startswith("|  ")]
+    rows = [r for r in summary.splitlines() if r.startswith(("| demo", "|  "))]
     assert "permutation check" in rows[0] and "NOT replicated" in rows[0] and "**no**" in rows[0]
     assert "flip check" in rows[1] and "1.617" in rows[1]
 
