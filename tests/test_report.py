@@ -43,3 +43,18 @@ def test_every_tag_used_by_a_claim_is_defined():
         assert tag.split(",")[0].rstrip("]") + "]" in TAGS, tag
     protocol = (Path(__file__).parents[1] / "PROTOCOL.md").read_text()
     assert all(t in protocol for t in TAGS)
+
+
+def test_compare_finds_a_changed_metric_and_counts_test_evaluations_apart():
+    from repro.compare import compare
+
+    def report(acc, test):
+        rows = [{"epoch": 1, "train_acc": acc, "test_acc": test}, {"epoch": 2, "train_acc": 0.5,
+                                                                   "test_acc": 0.4}]
+        return {"verdicts": [{"claim": "c", "outcome": "pass", "checks": [],
+                              "runs": [{"label": "r", "metrics": rows}]}]}
+
+    assert compare(report(0.3, 0.2), report(0.3, 0.2)) == ([], 0)
+    assert compare(report(0.3, 0.2), report(0.3, None)) == ([], 1)
+    diffs, _ = compare(report(0.3, 0.2), report(0.31, 0.2))
+    assert diffs == ["c: r: epoch 1 train_acc: 0.3 -> 0.31"]
