@@ -232,8 +232,9 @@ def _train(spec: RunSpec, ctx: Context, wait: bool, keep: frozenset[str]) -> Run
             except torch.cuda.OutOfMemoryError as err:
                 trained += len(metrics) - rows_before
                 return _out_of_memory(spec, tag, ctx, err, metrics, trained, resumed_from)
-            rows = _conform(prefix, metrics, model, data, backend)
-            ctx.store.save(key, _meta(prefix, rows, "ok", ctx), _state(model, opt))
+            # a periodic checkpoint's own last evaluation is left to whoever reads it as a run
+            ctx.store.save(key, _meta(prefix, _conform(prefix, metrics), "ok", ctx),
+                           _state(model, opt))
             for old in periodic:
                 ctx.store.discard(old)
             periodic = [key] if stop not in spec.boundaries and key not in keep else []
@@ -348,13 +349,13 @@ def _conform(spec: RunSpec, rows: list[dict], model=None, data: Dataset | None =
              backend: Backend | None = None) -> list[dict]:
     """The rows as `spec` trained alone records them, so that a record depends on its spec
     only, not on which prefix the store held: test evaluations only after the epochs `spec`
-    evaluates at (a prefix's own last epoch is one of its boundaries), and a missing one after
-    the last row evaluated now from `model` (evaluation changes no training)."""
+    evaluates at (a prefix's own last epoch is one of its boundaries). With `model`, a missing
+    one after the last row is evaluated now (evaluation changes no training); without, it stays
+    missing, and `get_run` adds it when it reads the entry as a run."""
     out = [row if spec.evaluates_at(row["epoch"]) else {**row, **dict.fromkeys(TEST_FIELDS)}
            for row in rows]
-    if out and out[-1]["test_acc"] is None and spec.evaluates_at(out[-1]["epoch"]):
-        if model is None or data is None:
-            raise ValueError("a missing test evaluation needs the model")
+    if (out and model is not None and data is not None and out[-1]["test_acc"] is None
+            and spec.evaluates_at(out[-1]["epoch"])):
         autocast = backend.autocast() if backend else contextlib.nullcontext()
         with autocast:
             loss, acc = evaluate(model, data, is_convolutional(spec.model))
