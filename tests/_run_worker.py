@@ -85,6 +85,10 @@ def child(job: dict) -> None:
     from repro import Context, RunStore, get_run
 
     torch.set_num_threads(1)  # the same in every process: CPU numbers depend on it
+    # Ctrl-C as in a user's training process: the forkserver hands its children the SIGINT
+    # handler of the process that started it, which an earlier test may have changed (Ray's
+    # driver installs its own): one such child ignored a test's SIGINT for 60 s under make test
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     _install_hooks(job)
     if job.get("go"):  # start together with the other processes of a concurrency test
         while not Path(job["go"]).exists():
