@@ -41,11 +41,15 @@ def evaluates(spec: RunSpec, epoch: int) -> bool:
 
 
 def epoch_macs(spec: RunSpec, epoch: int) -> float:
-    """Multiply-accumulates of (0-based) epoch `epoch` of `spec`."""
+    """Multiply-accumulates of (0-based) epoch `epoch` of `spec`: training, its test evaluation,
+    and a Fisher trace measured after it (one backward pass over the probe per class)."""
     per_image = forward_macs(spec.model, image_shape(spec), spec.width, spec.depth)
     macs = 3 * per_image * train_images(spec, epoch)
     if evaluates(spec, epoch):
         macs += per_image * TEST_IMAGES[spec.dataset]
+    if epoch + 1 in spec.fisher_at:
+        macs += 3 * per_image * spec.fisher_probe * (NUM_CLASSES if spec.fisher_estimator ==
+                                                     "exact" else 1)
     return float(macs)
 
 

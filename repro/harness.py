@@ -7,7 +7,7 @@ A claim reads as its paper states it:
         s = harness.setting                        # SETTINGS[tier], values only
         runs = harness.train({"none": [(s.n, None)], "blur": [(s.t, "blur"), (s.n, None)]})
         acc = runs.final("test_acc", percent=True)  # {"none": [seed], "blur": [seed]}
-        harness.record(judge(acc, s), tables={"final accuracy": summary_table(acc)})
+        harness.record(judge(acc, s), tables={"final accuracy": summary_table(runs, acc)})
 
 Planning (repro.plan), training (repro.runner) and the verdict (repro.recording) live in their
 own modules; the harness is the claim's one interface to them.

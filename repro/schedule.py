@@ -109,11 +109,21 @@ def order_and_group(items, session: SessionPlan) -> dict[str, str]:
     for f in sorted(files):
         members.setdefault(group[f], []).append(f)
     ordered, group_of = [], {}
-    def order(fs):  # cost to train now, then as written (a full store costs nothing now)
+    def order(fs, claimed=frozenset()):  # cost to train now, then as written
         ps = [p for f in fs for p in plans[f]]
-        return -_cost(ps), -sum(p.get("macs_total", 0.0) + cost(p) for p in ps)
+        return -_cost(ps, claimed), -sum(p.get("macs_total", 0.0) + cost(p) for p in ps)
 
-    for g in sorted(members, key=lambda g: (*order(members[g]), g)):
+    # Costliest first, each group costed by the epochs no group before it trains: a group whose
+    # runs an earlier group shares (the clean prefixes of the restarted schedule, say) finds them
+    # trained, so counting them again would start it too early and leave a worker idle at the end
+    queue, claimed = sorted(members), set[str]()
+    groups: list[str] = []
+    while queue:
+        g = min(queue, key=lambda g: (*order(members[g], frozenset(claimed)), g))
+        queue.remove(g)
+        groups.append(g)
+        claimed.update(k for f in members[g] for p in plans[f] for k in p.get("macs_by_key", {}))
+    for g in groups:
         name = g.rsplit("/", 1)[-1].removesuffix(".py")
         for f in sorted(members[g], key=lambda f: (*order([f]), f)):
             for i in files[f]:
@@ -143,12 +153,13 @@ def group_scheduler(config, log, groups_file: Path):
     return GroupScheduling(config, log)
 
 
-def _cost(plans: list[dict]) -> float:
-    """Cost of training these claims' runs, shared epochs counted once."""
+def _cost(plans: list[dict], claimed: frozenset[str] = frozenset()) -> float:
+    """Cost of training these claims' runs, shared epochs counted once, those `claimed` (trained
+    by claims before them) not at all."""
     by_key: dict[str, float] = {}
     direct = 0.0
     for p in plans:
         by_key.update(p.get("macs_by_key", {}))
         if p.get("direct"):
             direct += cost(p)
-    return sum(by_key.values()) + direct
+    return sum(v for k, v in by_key.items() if k not in claimed) + direct
