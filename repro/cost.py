@@ -36,8 +36,8 @@ def train_images(spec: RunSpec, epoch: int) -> int:
 
 
 def evaluates(spec: RunSpec, epoch: int) -> bool:
-    done = epoch + 1
-    return bool(spec.test_every and done % spec.test_every == 0) or done in spec.boundaries
+    """Whether the (0-based) epoch `epoch` ends with a test evaluation (the engine's rule)."""
+    return spec.evaluates_at(epoch + 1)
 
 
 def epoch_macs(spec: RunSpec, epoch: int) -> float:
