@@ -18,6 +18,18 @@ import torch.nn.functional as F
 
 NUM_CLASSES = {"cifar10": 10, "mnist": 10}
 SUBSET_SEED = 0  # subsets are the same for every run seed: the seed varies init and data order
+# The original datasets' pixels, fingerprinted: SHA-256 of the named array's first `count` images
+# (None: all of them), uint8 in torchvision's layout (CIFAR-10 [N, 32, 32, 3], MNIST [N, 28, 28]),
+# original order. A file that does not match is not the original: a lossy copy, such as a
+# JPEG-decoded CIFAR-10, on which a blur deficit meets images already low-passed.
+#   cifar10: the first 4,000 training images of the original batches (computed from a lossless
+#            copy of them: `python -m repro.fingerprint cifar10_lossless_subset.npz x_train 4000`);
+#   mnist:   the 10,000 test images of the original idx files.
+ORIGINAL_FINGERPRINTS = {
+    "cifar10": ("x_train", 4000,
+                "bac45b45504ed1289a3f437be4bfbefece248abbc094a428a0b4dfab00e776ae"),
+    "mnist": ("x_test", None, "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161"),
+}
 
 
 class DataNotFound(FileNotFoundError):
@@ -166,18 +178,42 @@ def data_source(name: str, data_dir: str | os.PathLike | None = None,
     if cache_key in _SOURCES:
         return _SOURCES[cache_key]
     if npz.is_file():
-        found = {"source": str(npz), "digest": file_digest(npz)[:16]}
+        with np.load(npz) as d:
+            original = is_original(name, {k: d[k] for k in ("x_train", "x_test")})
+        found = {"source": str(npz), "digest": file_digest(npz)[:16], "original": original}
     else:
         try:
             arrays = _torchvision_arrays(name, root, download=False)
         except (RuntimeError, OSError):
-            return {"source": f"missing ({root})", "digest": "missing"}
+            return {"source": f"missing ({root})", "digest": "missing", "original": None}
         h = hashlib.sha256()
         for a in arrays:
             h.update(np.ascontiguousarray(a).tobytes())
-        found = {"source": f"torchvision:{root}", "digest": h.hexdigest()[:16]}
+        original = is_original(name, {"x_train": arrays[0], "x_test": arrays[2]})
+        found = {"source": f"torchvision:{root}", "digest": h.hexdigest()[:16],
+                 "original": original}
     _SOURCES[cache_key] = found
     return found
+
+
+def fingerprint(x: np.ndarray, count: int | None = None) -> str:
+    """SHA-256 of the first `count` images of `x` (all of them when None)."""
+    return hashlib.sha256(np.ascontiguousarray(x[:count]).tobytes()).hexdigest()
+
+
+def is_original(name: str, arrays: dict[str, np.ndarray]) -> bool:
+    """Whether these are the original dataset's pixels (ORIGINAL_FINGERPRINTS)."""
+    field, count, expected = ORIGINAL_FINGERPRINTS[name]
+    x = arrays[field]
+    return (count is None or len(x) >= count) and fingerprint(x, count) == expected
+
+
+def describe(info: dict) -> str:
+    """A data source in a sentence, for refusals and reports."""
+    state = {True: "the original pixels (fingerprint matched)",
+             False: "NOT the original pixels (a lossy or altered copy)",
+             None: "not checked"}[info.get("original")]
+    return f"`{info['source']}` (SHA-256 {info['digest']}...), {state}"
 
 
 def file_digest(path: Path) -> str:
@@ -205,3 +241,4 @@ def _verify_checksum(path: Path) -> None:
         return
     if file_digest(path) != expected[path.name]:
         raise ValueError(f"{path} does not match its digest in {sums}: the file is corrupt")
+

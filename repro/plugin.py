@@ -54,6 +54,9 @@ def pytest_addoption(parser):
                      "part of each run's key); default: deterministic algorithms")
     g.addoption("--paper-on-cpu", action="store_true",
                 help="train the paper tier on the CPU anyway (otherwise refused with its cost)")
+    g.addoption("--accept-lossy-data", action="store_true",
+                help="let the paper tier train on a dataset file that is not the original's "
+                     "pixels (such as a JPEG-decoded CIFAR-10); the report says so")
     g.addoption("--ray", default=None, metavar="ADDRESS",
                 help="train each run as a task on this Ray cluster (one GPU per task when it has "
                      "GPUs); --store must be a path every node mounts")
@@ -97,6 +100,10 @@ def pytest_configure(config):
     if config.getoption("tier") is None:
         config.option.tier = "paper" if device != "cpu" else "smoke"
     config._repro_device = device
+    config._repro_lossy = _lossy_data(config)
+    if config._repro_lossy and not config.getoption("dry_run") \
+            and not config.getoption("accept_lossy_data"):
+        raise pytest.UsageError(_lossy_message(config._repro_lossy))
     config._repro_refused = (config.getoption("tier") == "paper" and device == "cpu"
                              and not config.getoption("paper_on_cpu")
                              and not config.getoption("dry_run"))
@@ -135,6 +142,27 @@ def _check_numbers(config):
     if config.getoption("cpu_threads", 1) < 1:
         raise pytest.UsageError(f"--cpu-threads must be a positive integer, not "
                                 f"{config.getoption('cpu_threads')}")
+
+
+def _lossy_data(config) -> list[dict]:
+    """At the paper tier: the data sources found that are not their dataset's original pixels."""
+    if config.getoption("tier") != "paper":
+        return []
+    from .config import DATASETS
+    from .data import data_source
+
+    data_dir = config.getoption("data_dir") or os.environ.get("REPRO_DATA_DIR")
+    found = [{"dataset": n, **data_source(n, data_dir)} for n in DATASETS]
+    return [d for d in found if d["original"] is False]
+
+
+def _lossy_message(lossy: list[dict]) -> str:
+    from .data import describe
+
+    return ("the paper tier trains on the original datasets, and "
+            + "; ".join(f"{d['dataset']} would be read from {describe(d)}" for d in lossy)
+            + ". Point --data-dir at the original data (torchvision's folders, or --download), "
+              "or pass --accept-lossy-data to train on this copy anyway (the report says so).")
 
 
 def _device(config) -> str:
@@ -358,6 +386,9 @@ class ReportWriter:
             tr.write_line(f"direct runs (deep linear networks; an epoch is one full-batch "
                           f"step): {direct_steps} epochs, about {format_seconds(direct_seconds)} "
                           "on one CPU thread")
+        if self.config._repro_lossy and not self.config.getoption("accept_lossy_data"):
+            tr.write_line("")
+            tr.write_line("DATA: " + _lossy_message(self.config._repro_lossy), yellow=True)
         if self.config._repro_refused:
             tr.write_line("")
             tr.write_line(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from .data import describe
 from .sources import legend
 from .verdict import Check, Verdict
 
@@ -117,7 +118,9 @@ def claim_section(v: Verdict, figure_file: str | None = None) -> list[str]:
     if figure_file:
         out += [f"![{v.claim}]({figure_file})", ""]
     for d in v.data:
-        out += [f"Data: {d['dataset']} from `{d['source']}` (SHA-256 {d['digest']}...).", ""]
+        out += [f"Data: {d['dataset']} from {describe(d)}.", ""]
+    if not v.data and v.runs:
+        out += ["Data: no dataset file; the runs generate their data from their seeds.", ""]
     if v.device:
         out += ["Trained on: " + ", ".join(f"{k} {val}" for k, val in v.device.items()) + ".", ""]
     out.append(f"Runs: {len(v.runs)}, {v.epochs_trained} epochs trained in this session, "
