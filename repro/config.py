@@ -19,10 +19,11 @@ MODELS = ("allcnn", "conv3", "fc", "resnet18")
 DEFICITS = ("blur", "vflip", "label_permutation", "noise", "clean")
 LR_SCHEDULES = ("exponential", "constant", "restart")
 FISHER_ESTIMATORS = ("exact", "sampled", "empirical")
-# Fields added after the first stored runs: left out of the key while at their default, so that
-# adding them did not rename (and retrain) any run.
-_KEY_OPTIONAL = {"fisher_at": (), "fisher_probe": 256, "fisher_estimator": "exact",
-                 "test_every": 1}
+# What a run measures, not what it trains: evaluating the test set or a Fisher trace changes no
+# weight (the engine's test: tests/test_engine_store.py), so these are no part of the key, and a
+# run that measures more shares its checkpoints with one that measures less. A stored prefix is
+# reused only where it holds the measurements the new run asks for (engine._measured).
+MEASUREMENTS = ("test_every", "fisher_at", "fisher_steps", "fisher_probe", "fisher_estimator")
 
 
 @dataclass(frozen=True)
@@ -93,10 +94,14 @@ class RunSpec:
                    exponential, one made only of deficit phases is constant, and they are named so
                    (that is how a restarted branch shares its prefix with constant-rate runs).
 
+    Measurements (MEASUREMENTS: none of them changes training, none is part of the key):
     fisher_at: epochs after which the Fisher trace (repro.fisher, `fisher_estimator`, on a fixed
     class-balanced probe of `fisher_probe` clean training images) is added to the metrics.
+    fisher_steps: optimizer steps (counted from the run's start, 1-based) after which the trace is
+    measured too, inside an epoch: the early transient of training is shorter than one epoch; the
+    epoch's row lists them under "fisher_steps".
     test_every: the test set is evaluated after every `test_every`-th epoch (0: never between),
-    and always at phase boundaries; it does not change training.
+    and always at phase boundaries.
     """
 
     dataset: str
@@ -115,6 +120,7 @@ class RunSpec:
     batch_size: int = 128
     augment: bool = True
     fisher_at: tuple[int, ...] = ()
+    fisher_steps: tuple[int, ...] = ()
     fisher_probe: int = 256
     fisher_estimator: str = "exact"
     test_every: int = 1
@@ -152,6 +158,10 @@ class RunSpec:
         if fisher_at and not 1 <= fisher_at[0] <= fisher_at[-1] <= self.total_epochs:
             raise ValueError(f"fisher_at {fisher_at} must lie within epochs 1..{self.total_epochs}")
         object.__setattr__(self, "fisher_at", fisher_at)
+        fisher_steps = tuple(sorted(set(self.fisher_steps)))
+        if fisher_steps and fisher_steps[0] < 1:
+            raise ValueError(f"fisher_steps {fisher_steps} must be positive step counts")
+        object.__setattr__(self, "fisher_steps", fisher_steps)
         if self.fisher_estimator not in FISHER_ESTIMATORS:
             raise ValueError(f"unknown fisher_estimator {self.fisher_estimator!r}; known: "
                              f"{', '.join(FISHER_ESTIMATORS)}")
@@ -222,16 +232,18 @@ class RunSpec:
                                    fisher_at=tuple(e for e in self.fisher_at if e <= epochs))
 
     def canonical(self) -> dict:
-        """The spec as plain data, in the form that defines its identity."""
-        d = dataclasses.asdict(self)
+        """The training as plain data, in the form that defines its identity (no measurement)."""
+        d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+             if f.name not in MEASUREMENTS}
         d["phases"] = [[p.epochs, p.deficit] + ([p.settings()] if p.settings() else [])
                        for p in self.phases]
         d["width"] = list(self.width)
-        d["fisher_at"] = list(self.fisher_at)
-        for name, default in _KEY_OPTIONAL.items():
-            if getattr(self, name) == default:
-                del d[name]
         return d
+
+    def measurements(self) -> dict:
+        """What the run measures besides training (MEASUREMENTS), as plain data."""
+        return {name: (list(v) if isinstance(v := getattr(self, name), tuple) else v)
+                for name in MEASUREMENTS}
 
     def key(self, device_tag: str = "cpu-1t") -> str:
         """Store key: hash of the canonical spec, the engine version and the device tag (CPU and

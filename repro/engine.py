@@ -145,7 +145,9 @@ def get_run(spec: RunSpec, ctx: Context, *, wait: bool = True,
     later checkpoint of this run supersedes it."""
     key = ctx.key(spec)
     hit = ctx.store.meta(key)
-    if hit is not None and hit["status"] == "ok" and _lacks_test(spec, hit["metrics"]):
+    if hit is not None and hit["status"] == "ok" and not _measured(spec, hit["metrics"]):
+        hit = None  # trained by a run that measured less: train again, measuring
+    if hit is not None and hit["status"] == "ok" and _lacks_last(spec, hit["metrics"]):
         hit = _evaluate_stored(spec, ctx, key)  # an interrupted run's snapshot
     if hit is not None:
         return _result(spec, key, hit, resumed_from=len(hit["metrics"]))
@@ -153,8 +155,34 @@ def get_run(spec: RunSpec, ctx: Context, *, wait: bool = True,
         return _train(spec, ctx, wait, keep)
 
 
-def _lacks_test(spec: RunSpec, rows: list[dict]) -> bool:
-    return bool(rows) and rows[-1]["test_acc"] is None and spec.evaluates_at(rows[-1]["epoch"])
+def _lacks_last(spec: RunSpec, rows: list[dict]) -> bool:
+    """Whether the last row lacks a measurement `spec` asks for that the stored network gives."""
+    if not rows:
+        return False
+    last = rows[-1]
+    return ((last["test_acc"] is None and spec.evaluates_at(last["epoch"]))
+            or (last["epoch"] in spec.fisher_at and not _has_fisher(spec, last)))
+
+
+def _has_fisher(spec: RunSpec, row: dict) -> bool:
+    return ("fisher" in row and row.get("fisher_probe") == spec.fisher_probe
+            and row.get("fisher_estimator") == spec.fisher_estimator)
+
+
+def _measured(spec: RunSpec, rows: list[dict]) -> bool:
+    """Whether stored rows hold what `spec` measures during their epochs: a test evaluation and
+    Fisher trace after each epoch it asks for, and each Fisher step; those after the last row
+    can still be measured on the stored network, so they are not asked for here."""
+    if spec.fisher_steps and rows:
+        if "steps" not in rows[-1]:
+            return False
+        wanted = {s for s in spec.fisher_steps if s <= rows[-1]["steps"]}
+        have = {m["step"] for row in rows for m in row.get("fisher_steps", ())
+                if m.get("fisher_probe") == spec.fisher_probe
+                and m.get("fisher_estimator") == spec.fisher_estimator}
+        if not wanted <= have:
+            return False
+    return not any(_lacks_last(spec, rows[: i + 1]) for i in range(len(rows) - 1))
 
 
 def _evaluate_stored(spec: RunSpec, ctx: Context, key: str) -> dict | None:
@@ -185,7 +213,8 @@ def _train(spec: RunSpec, ctx: Context, wait: bool, keep: frozenset[str]) -> Run
     model, opt = _build(spec, data, device, compile=ctx.compile)
     epoch, metrics = 0, []
     keys = [""] + [spec.truncate(e).key(tag) for e in range(1, spec.total_epochs + 1)]
-    found, stored = _longest_stored(keys, ctx, device, above=0, below=spec.total_epochs)
+    found, stored = _longest_stored(keys, ctx, device, above=0, below=spec.total_epochs,
+                                    spec=spec)
     if stored is not None:
         if stored[0]["status"] == "diverged":  # a shorter run with this prefix diverged
             return _diverged_too(spec, tag, stored[0])
@@ -208,7 +237,7 @@ def _train(spec: RunSpec, ctx: Context, wait: bool, keep: frozenset[str]) -> Run
             # another process may have trained this segment meanwhile, or gone further and
             # pruned this checkpoint: continue from the longest prefix stored now
             found, stored = _longest_stored(keys, ctx, device, above=epoch,
-                                            below=spec.total_epochs + 1)
+                                            below=spec.total_epochs + 1, spec=spec)
             if stored is not None:
                 if stored[0]["status"] == "diverged":
                     return _diverged_too(spec, tag, stored[0])
@@ -233,8 +262,8 @@ def _train(spec: RunSpec, ctx: Context, wait: bool, keep: frozenset[str]) -> Run
                 trained += len(metrics) - rows_before
                 return _out_of_memory(spec, tag, ctx, err, metrics, trained, resumed_from)
             # a periodic checkpoint's own last evaluation is left to whoever reads it as a run
-            ctx.store.save(key, _meta(prefix, _conform(prefix, metrics), "ok", ctx),
-                           _state(model, opt))
+            _save_checkpoint(ctx, key, _meta(prefix, _conform(prefix, metrics), "ok", ctx),
+                             _state(model, opt))
             for old in periodic:
                 ctx.store.discard(old)
             periodic = [key] if stop not in spec.boundaries and key not in keep else []
@@ -245,16 +274,41 @@ def _train(spec: RunSpec, ctx: Context, wait: bool, keep: frozenset[str]) -> Run
                      resumed_from=resumed_from, seconds=seconds)
 
 
-def _longest_stored(keys: list[str], ctx: Context, device, above: int, below: int):
+def _longest_stored(keys: list[str], ctx: Context, device, above: int, below: int,
+                    spec: RunSpec | None = None):
     """(e, entry) of the longest stored prefix with above < e < below (keys[e] names the
-    prefix of e epochs), or (above, None)."""
+    prefix of e epochs) that holds `spec`'s measurements (_measured), or (above, None)."""
     for e in range(below - 1, above, -1):
         key = keys[e]
         if ctx.store.has(key):
+            meta = ctx.store.meta(key)
+            if (spec is not None and meta is not None and meta["status"] == "ok"
+                    and not _measured(spec, meta["metrics"])):
+                continue
             stored = ctx.store.load(key, map_location=device)
             if stored is not None:  # else pruned or damaged meanwhile: look shorter
                 return e, stored
     return above, None
+
+
+def _save_checkpoint(ctx: Context, key: str, meta: dict, state: dict) -> None:
+    """Store a checkpoint, keeping the measurements an earlier save of the same training held
+    (the same weights, by determinism, so its measurements hold for this one too)."""
+    old = ctx.store.meta(key)
+    if old is not None and old["status"] == "ok" and len(old["metrics"]) == len(meta["metrics"]):
+        meta = {**meta, "metrics": [_union(new, before)
+                                    for new, before in zip(meta["metrics"], old["metrics"])]}
+    ctx.store.save(key, meta, state)
+
+
+def _union(new: dict, before: dict) -> dict:
+    out = {**{k: v for k, v in before.items() if k not in new}, **new}
+    if out["test_acc"] is None and before.get("test_acc") is not None:
+        out.update({k: before[k] for k in TEST_FIELDS})
+    steps = {m["step"]: m for m in (*before.get("fisher_steps", ()), *new.get("fisher_steps", ()))}
+    if steps:
+        out["fisher_steps"] = [steps[k] for k in sorted(steps)]
+    return out
 
 
 def _segment(model, opt, data, spec, ctx, epoch, stop, metrics, trained, tag):
@@ -343,24 +397,46 @@ def _restore(model, opt, stored, spec: RunSpec, data: Dataset,
 
 
 TEST_FIELDS = ("test_loss", "test_acc")
+FISHER_FIELDS = ("fisher", "fisher_layers", "fisher_weighted", "fisher_weighted_layers",
+                 "fisher_probe", "fisher_estimator")
 
 
 def _conform(spec: RunSpec, rows: list[dict], model=None, data: Dataset | None = None,
              backend: Backend | None = None) -> list[dict]:
     """The rows as `spec` trained alone records them, so that a record depends on its spec
-    only, not on which prefix the store held: test evaluations only after the epochs `spec`
-    evaluates at (a prefix's own last epoch is one of its boundaries). With `model`, a missing
-    one after the last row is evaluated now (evaluation changes no training); without, it stays
-    missing, and `get_run` adds it when it reads the entry as a run."""
-    out = [row if spec.evaluates_at(row["epoch"]) else {**row, **dict.fromkeys(TEST_FIELDS)}
-           for row in rows]
-    if (out and model is not None and data is not None and out[-1]["test_acc"] is None
-            and spec.evaluates_at(out[-1]["epoch"])):
+    only, not on which run trained the stored prefix: its measurements only (test evaluations
+    after the epochs `spec` evaluates at, a prefix's own last epoch being one of its boundaries;
+    Fisher traces at its epochs and steps). With `model`, a measurement missing after the last
+    row is taken now (measuring changes no training); without, it stays missing, and `get_run`
+    adds it when it reads the entry as a run."""
+    out = [_keep_measured(spec, row) for row in rows]
+    if out and model is not None and data is not None and _lacks_last(spec, out):
+        last = dict(out[-1])
         autocast = backend.autocast() if backend else contextlib.nullcontext()
-        with autocast:
-            loss, acc = evaluate(model, data, is_convolutional(spec.model))
-        out[-1] = {**out[-1], "test_loss": loss, "test_acc": acc}
+        if last["test_acc"] is None and spec.evaluates_at(last["epoch"]):
+            with autocast:
+                last["test_loss"], last["test_acc"] = evaluate(model, data,
+                                                               is_convolutional(spec.model))
+        if last["epoch"] in spec.fisher_at and not _has_fisher(spec, last):
+            last.update(measure_fisher(model, data, spec, last["epoch"]))
+            model.train()
+        out[-1] = last
     return out
+
+
+def _keep_measured(spec: RunSpec, row: dict) -> dict:
+    row = dict(row)
+    if not spec.evaluates_at(row["epoch"]):
+        row.update(dict.fromkeys(TEST_FIELDS))
+    if row["epoch"] not in spec.fisher_at or not _has_fisher(spec, row):
+        for name in FISHER_FIELDS:
+            row.pop(name, None)
+    steps = [m for m in row.pop("fisher_steps", ()) if m["step"] in spec.fisher_steps
+             and m.get("fisher_probe") == spec.fisher_probe
+             and m.get("fisher_estimator") == spec.fisher_estimator]
+    if steps:
+        row["fisher_steps"] = steps
+    return row
 
 
 def _meta(prefix: RunSpec, metrics: list[dict], status: str, ctx: Context,
@@ -391,6 +467,9 @@ def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device,
     loss_sum = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
     autocast = backend.autocast() if backend else contextlib.nullcontext()
+    step = steps_before(spec, data, epoch)
+    batches = math.ceil(n / spec.batch_size)
+    at_steps: list[dict] = []
     model.train()
     for i in range(0, n, spec.batch_size):
         idx = order[i : i + spec.batch_size]
@@ -408,6 +487,11 @@ def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device,
         opt.step()
         loss_sum += loss.detach() * len(y)
         correct += (out.detach().argmax(1) == y).sum()
+        step += 1
+        if step in spec.fisher_steps:
+            at_steps.append({"step": step, "epoch": epoch + (i // spec.batch_size + 1) / batches,
+                             **measure_fisher(model, data, spec, epoch, step=step)})
+            model.train()
     train_loss = loss_sum.item() / n
     if not math.isfinite(train_loss):
         raise RunDiverged(f"training loss became {train_loss} in epoch {epoch + 1}")
@@ -418,24 +502,43 @@ def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device,
             test_loss, test_acc = evaluate(model, data, channels_last)
     row = {"epoch": done, "deficit": deficit_name, "lr": lr, "train_loss": train_loss,
            "train_acc": correct.item() / n, "test_loss": test_loss, "test_acc": test_acc,
-           **phase.settings()}
+           "steps": step, **phase.settings()}
     if done in spec.fisher_at:
         row.update(measure_fisher(model, data, spec, done))
+    if at_steps:
+        row["fisher_steps"] = at_steps
     log.debug("%s epoch %d: %s", spec.label(), done,
              " ".join(f"{k}={v:.4g}" for k, v in row.items() if isinstance(v, float)))
     return row
 
 
 def measure_fisher(model, data: Dataset, spec: RunSpec, epoch: int, probe: int | None = None,
-                   estimator: str | None = None) -> dict:
+                   estimator: str | None = None, step: int = 0) -> dict:
     """Fisher trace (total and per layer) on a fixed class-balanced probe of clean training
-    images (the spec's probe size and estimator unless given)."""
-    idx = probe_indices(data.train.y, probe or spec.fisher_probe, data.num_classes)
+    images (the spec's probe size and estimator unless given), with the probe and estimator.
+    It leaves the network in eval mode and changes none of its weights or buffers."""
+    probe, estimator = probe or spec.fisher_probe, estimator or spec.fisher_estimator
+    idx = probe_indices(data.train.y, probe, data.num_classes)
     x = to_input(data.train.x[idx.to(data.train.x.device)], data, is_convolutional(spec.model))
     y = data.train.y[idx.to(data.train.y.device)]
-    s = int(np.random.SeedSequence([spec.seed, epoch, FISHER_SEED]).generate_state(1)[0])
-    return fisher_trace(model, x, y, estimator=estimator or spec.fisher_estimator,
-                        generator=torch.Generator().manual_seed(s)).to_row()
+    seq = [spec.seed, epoch, FISHER_SEED] + ([step] if step else [])
+    s = int(np.random.SeedSequence(seq).generate_state(1)[0])
+    return {**fisher_trace(model, x, y, estimator=estimator,
+                           generator=torch.Generator().manual_seed(s)).to_row(),
+            "fisher_probe": probe, "fisher_estimator": estimator}
+
+
+def steps_before(spec: RunSpec, data: Dataset, epoch: int) -> int:
+    """Optimizer steps of the run's epochs before `epoch` (0-based)."""
+    per_fraction: dict = {}
+    total = 0
+    for e in range(epoch):
+        fraction = spec.phase_at(e)[0].train_fraction
+        if fraction not in per_fraction:
+            n = len(data.train.y) if fraction is None else len(fraction_of(data, fraction).y)
+            per_fraction[fraction] = math.ceil(n / spec.batch_size)
+        total += per_fraction[fraction]
+    return total
 
 
 def load_model(spec: RunSpec, ctx: Context):

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from repro.config import Phase, RunSpec
+from repro.config import MEASUREMENTS, Phase, RunSpec
 
 phase = st.builds(Phase, st.integers(0, 6), st.sampled_from([None, "blur", "vflip", "clean"]))
 
@@ -38,16 +38,15 @@ def test_truncation_is_a_prefix(phases, data):
     assert [s.lr_at(i) for i in range(e)] == [s.truncate(e).lr_at(i) for i in range(e)]
 
 
-# A valid value other than KEYED_BASE's for every RunSpec field. No field is left out of the key
-# (canonical() holds them all; those of _KEY_OPTIONAL only while at their default, which
-# KEYED_BASE's values are, so changing them adds them).
+# A valid value other than KEYED_BASE's for every RunSpec field. Every training field is part of
+# the key; no measurement field (MEASUREMENTS) is, since measuring changes no weight.
 KEYED_BASE = spec([(2, "blur"), (3, None)])
 OTHER_VALUE = {
     "dataset": "mnist", "model": "fc", "phases": ((2, "vflip"), (3, None)), "seed": 1,
     "train_size": 100, "resolution": 8, "width": (4, 8), "depth": 2, "lr": 0.1,
     "lr_schedule": "constant", "lr_decay": 0.9, "momentum": 0.5, "weight_decay": 1e-3,
     "batch_size": 64, "augment": False, "fisher_at": (2,), "fisher_probe": 100,
-    "fisher_estimator": "sampled", "test_every": 0,
+    "fisher_estimator": "sampled", "test_every": 0, "fisher_steps": (3, 7),
 }
 # and for every Phase field, in KEYED_BASE's first phase
 OTHER_PHASE_VALUE = {"epochs": 1, "deficit": "noise", "weight_decay": 0.0, "augment": False,
@@ -59,11 +58,19 @@ def test_every_field_has_another_value_here():
     assert set(OTHER_PHASE_VALUE) == {f.name for f in dataclasses.fields(Phase)}
 
 
-@pytest.mark.parametrize("field", sorted(OTHER_VALUE))
-def test_key_changes_with_every_field(field):
+@pytest.mark.parametrize("field", sorted(set(OTHER_VALUE) - set(MEASUREMENTS)))
+def test_key_changes_with_every_training_field(field):
     assert getattr(KEYED_BASE, field) != OTHER_VALUE[field]
     other = dataclasses.replace(KEYED_BASE, **{field: OTHER_VALUE[field]})
     assert other.key() != KEYED_BASE.key()
+
+
+@pytest.mark.parametrize("field", MEASUREMENTS)
+def test_no_measurement_changes_the_key(field):
+    assert getattr(KEYED_BASE, field) != OTHER_VALUE[field]
+    other = dataclasses.replace(KEYED_BASE, **{field: OTHER_VALUE[field]})
+    assert other.key() == KEYED_BASE.key()
+    assert other.measurements()[field] != KEYED_BASE.measurements()[field]
 
 
 @pytest.mark.parametrize("field", sorted(OTHER_PHASE_VALUE))
@@ -118,11 +125,10 @@ def test_restart_without_deficit_is_exponential_and_with_only_deficits_constant(
                                                                     for e in range(7)]
 
 
-def test_fields_added_later_leave_old_keys_unchanged_at_their_defaults():
-    s = spec([(3, None)])
-    assert "fisher_at" not in s.canonical() and "test_every" not in s.canonical()
-    assert spec([(3, None)], fisher_at=(1, 3)).key() != s.key()
-    assert spec([(3, None)], test_every=0).key() != s.key()
+def test_the_canonical_form_holds_training_only():
+    s = spec([(3, None)], fisher_at=(1, 3), test_every=0)
+    assert not set(MEASUREMENTS) & set(s.canonical())
+    assert s.key() == spec([(3, None)]).key()
 
 
 def test_fisher_epochs_are_checked_and_truncated_with_the_run():

@@ -131,6 +131,42 @@ def test_recording_fisher_or_skipping_test_evaluation_changes_no_training_number
     assert probed[3]["test_acc"] == plain[3]["test_acc"]
 
 
+def test_fisher_inside_an_epoch_changes_no_training_number(ctx, tmp_path):
+    # 100 images in batches of 32: 4 steps an epoch; steps 2 and 6 lie inside epochs 1 and 2
+    plain = get_run(tiny([(3, None)]), ctx).metrics
+    probed = get_run(tiny([(3, None)], fisher_steps=(2, 6), fisher_probe=20),
+                     fresh(ctx, tmp_path, "probed")).metrics
+    train_keys = ("train_loss", "train_acc", "test_acc", "steps")
+    assert [[m[k] for k in train_keys] for m in probed] == [[m[k] for k in train_keys]
+                                                           for m in plain]
+    assert [m["steps"] for m in plain] == [4, 8, 12]
+    assert [[s["step"] for s in m.get("fisher_steps", ())] for m in probed] == [[2], [6], []]
+    assert probed[0]["fisher_steps"][0]["epoch"] == 0.5
+    assert probed[0]["fisher_steps"][0]["fisher"] > 0
+
+
+def test_runs_that_measure_differently_share_their_training(ctx, tmp_path):
+    """Measurements are no part of a run's key: a run that measures what a stored prefix holds
+    reuses it; one that measures more trains again (the same numbers), and the store then holds
+    both runs' measurements."""
+    measured = dict(fisher_at=(1, 2), fisher_steps=(3,), fisher_probe=20, test_every=1)
+    lean, rich = tiny([(2, None), (1, "blur")], test_every=0), tiny([(2, None)], **measured)
+    alone = {name: get_run(spec, fresh(ctx, tmp_path, name)).metrics
+             for name, spec in (("lean", lean), ("rich", rich))}
+    store = fresh(ctx, tmp_path, "shared")
+    first = get_run(lean, store)
+    again = get_run(rich, store)  # the stored 2-epoch prefix has no Fisher traces
+    assert again.epochs_trained == 2 and again.metrics == alone["rich"]
+    assert get_run(rich, store).epochs_trained == 0
+    assert get_run(lean, store).epochs_trained == 0
+    assert first.metrics == alone["lean"] == get_run(lean, store).metrics
+    # the other way round: the richer run first, and the lean one trains only its last epoch
+    other = fresh(ctx, tmp_path, "rich-first")
+    get_run(rich, other)
+    reused = get_run(lean, other)
+    assert reused.epochs_trained == 1 and reused.metrics == alone["lean"]
+
+
 def test_fisher_of_a_stored_network_equals_the_one_recorded_in_training(ctx):
     from repro.engine import load_model, measure_fisher
     spec = tiny([(3, None)], fisher_at=(3,), fisher_probe=20)
