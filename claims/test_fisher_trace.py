@@ -30,21 +30,28 @@ from repro.verdict import Check
 @dataclass(frozen=True)
 class FisherRun:
     epochs: int
-    every: int  # Fisher after epoch 1 and every `every` epochs
+    steps: tuple[int, ...]  # Fisher after these optimizer steps, inside the first epoch
+    every: int  # then after epoch 1 and every `every` epochs
     probe: int
     overrides: dict  # RunSpec fields over the tier's base
 
 
 SETTINGS = {
     # the fitting setting, no augmentation: the trace falls as the net fits its images; 60
-    # epochs so that every seed shows the fall (PROTOCOL.md, Measurements, "Fisher trace")
-    "smoke": FisherRun(epochs=60, every=2, probe=200, overrides=dict(**FITTING, augment=False)),
-    "paper": FisherRun(epochs=160, every=5, probe=1000, overrides=dict(test_every=5)),
+    # epochs so that every seed shows the fall (PROTOCOL.md, Measurements, "Fisher trace"). Its
+    # 1,000 images make 8 steps an epoch: every step of the first is measured, where the early
+    # transient lies (the measured CPU peak came at 0.4-0.65 epoch)
+    "smoke": FisherRun(epochs=60, steps=(1, 2, 3, 4, 5, 6, 7), every=2, probe=200,
+                       overrides=dict(**FITTING, augment=False)),
+    # 391 steps an epoch; the run is the blur claims' no-deficit run, measured (it shares its
+    # training, and the test set every epoch)
+    "paper": FisherRun(epochs=160, steps=(10, 25, 50, 100, 150, 200, 250, 300, 350), every=5,
+                       probe=1000, overrides={}),
 }
 MIN_RISE = 1.0  # log10
 RISE_REASON = ("'rises rapidly in the early phases of training' (paper, text): the peak at least "
-               "10x the trace after the first epoch, in log10, paired over seeds (one-sided t, "
-               "95 %)")
+               "10x the trace at the first measurement (a few steps into the first epoch), in "
+               "log10, paired over seeds (one-sided t, 95 %)")
 PEAK_BY = 0.5
 EARLY_REASON = ("the peak lies in the early part of training: in every seed within the first "
                 "half of the epochs (the paper's peak comes within its first ~20 %)")
@@ -54,7 +61,7 @@ FALL_REASON = ("'and then decreases' (paper, text): the final trace at most half
 
 
 def judge(epochs, traces, total_epochs):
-    """`traces[s, i]`: trace of seed s after epochs[i]."""
+    """`traces[s, i]`: trace of seed s after epochs[i] (fractional inside an epoch)."""
     t = np.log10(np.asarray(traces, float))
     peak = t.max(1)
     peak_at = np.asarray(epochs)[t.argmax(1)] / total_epochs
@@ -75,9 +82,11 @@ def judge(epochs, traces, total_epochs):
 def test_fisher_trace_rises_then_falls(harness):
     s = harness.setting
     at = tuple(sorted({1, *range(s.every, s.epochs + 1, s.every)}))
-    runs = harness.train({"training": [(s.epochs, None)]}, fisher_at=at, fisher_probe=s.probe,
-                         **s.overrides)
-    traces = {name: runs["training"].series(name) for name in ("fisher", "fisher_weighted")}
+    runs = harness.train({"training": [(s.epochs, None)]}, fisher_at=at, fisher_steps=s.steps,
+                         fisher_probe=s.probe, **s.overrides)
+    measured = {name: runs["training"].series_at(name) for name in ("fisher", "fisher_weighted")}
+    at = measured["fisher"][0]
+    traces = {name: values for name, (_, values) in measured.items()}
     harness.record(judge(at, traces["fisher"], s.epochs), **report(runs, at, traces, s))
 
 
@@ -87,7 +96,8 @@ def report(runs, at, traces, s: FisherRun) -> dict:
     for name, trace in traces.items():
         for seed, tr, p in zip(runs["training"].seeds, trace, trace.argmax(1)):
             table.append({"trace": name, "seed": seed, "first": tr[0], "peak": tr[p],
-                          "peak epoch": at[p], "end": tr[-1], "end / peak": tr[-1] / tr[p]})
+                          "peak epoch": round(float(at[p]), 3), "end": tr[-1],
+                          "end / peak": tr[-1] / tr[p]})
     acc = runs["training"].final("test_acc", percent=True)
     train = runs["training"].final("train_acc", percent=True)
     notes = [

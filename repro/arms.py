@@ -101,6 +101,27 @@ class ArmResult:
                          for r in row] for row in self.runs], float)
         return out[0] if self.single else out
 
+    def series_at(self, metric: str) -> tuple[np.ndarray, np.ndarray]:
+        """Every measurement of `metric`, those inside an epoch (the Fisher trace at
+        `fisher_steps`) with those after one, in training order: (epochs [k], fractional inside
+        an epoch; values [condition, seed, k], or [seed, k]). Every run measures at the same
+        points."""
+        def points(r: Result) -> list[tuple[float, float]]:
+            out = []
+            for m in r.metrics:
+                out += [(s["epoch"], s[metric]) for s in m.get("fisher_steps", ())
+                        if s.get(metric) is not None]
+                if m.get(metric) is not None:
+                    out.append((float(m["epoch"]), m[metric]))
+            return out
+
+        found = [[points(r) for r in row] for row in self.runs]
+        at = np.array([e for e, _ in found[0][0]], float)
+        if any([e for e, _ in p] != list(at) for row in found for p in row):
+            raise ValueError(f"arm {self.name!r}: its runs measure {metric} at other points")
+        values = np.array([[[v for _, v in p] for p in row] for row in found], float)
+        return at, values[0] if self.single else values
+
     def spec(self, condition: Any = SINGLE, seed_index: int = 0) -> Spec:
         return self.runs[self.conditions.index(condition)][seed_index].spec
 

@@ -37,7 +37,13 @@ class Phase:
       train_fraction  train on a fixed class-balanced subset of this fraction of the run's
                       training set (warm starting, Ash & Adams 2020);
       shrink_perturb  (shrink, noise): before the phase's first epoch every parameter becomes
-                      shrink * itself + noise * a fresh initialisation (Ash & Adams 2020).
+                      shrink * itself + noise * a fresh initialisation (Ash & Adams 2020);
+      fresh_optimizer the optimizer's state (momentum) is reset before the phase's first epoch,
+                      as if a new optimizer took over (Ash & Adams 2020 start each stage so);
+      until_train_acc the phase ends after the first of its epochs whose training accuracy
+                      (over the epoch, as recorded) reaches this; `epochs` is then the most it
+                      may take, and its epochs after the target are skipped: no training, their
+                      rows marked "skipped" (Ash & Adams 2020 train each stage to 99 %).
     """
 
     epochs: int
@@ -46,6 +52,8 @@ class Phase:
     augment: bool | None = None
     train_fraction: float | None = None
     shrink_perturb: tuple[float, float] | None = None
+    fresh_optimizer: bool | None = None
+    until_train_acc: float | None = None
 
     def __post_init__(self):
         if not isinstance(self.epochs, int) or self.epochs < 0:
@@ -60,16 +68,23 @@ class Phase:
             object.__setattr__(self, "shrink_perturb", tuple(float(v) for v in self.shrink_perturb))
             if len(self.shrink_perturb) != 2:
                 raise ValueError("shrink_perturb is a pair (shrink, noise)")
+        if self.until_train_acc is not None and not 0 < self.until_train_acc <= 1:
+            raise ValueError("until_train_acc is a training accuracy in (0, 1]")
 
     def settings(self) -> dict:
         """The overrides that are set: what, besides epochs and deficit, names the phase."""
         return {f: getattr(self, f) for f in PHASE_SETTINGS if getattr(self, f) is not None}
 
     def continues(self, before: Phase) -> bool:
-        """Whether this phase is the same training as `before`, so the two merge into one."""
+        """Whether this phase is the same training as `before`, so the two merge into one (never
+        a phase that starts with a change of the network or optimizer, nor one with a target of
+        its own)."""
+        starts = ("shrink_perturb", "fresh_optimizer")
         return (self.deficit == before.deficit and self.shrink_perturb is None
-                and {k: v for k, v in self.settings().items() if k != "shrink_perturb"}
-                == {k: v for k, v in before.settings().items() if k != "shrink_perturb"})
+                and not self.fresh_optimizer
+                and self.until_train_acc is None and before.until_train_acc is None
+                and {k: v for k, v in self.settings().items() if k not in starts}
+                == {k: v for k, v in before.settings().items() if k not in starts})
 
     @property
     def restarts_schedule(self) -> bool:
@@ -78,7 +93,8 @@ class Phase:
         return self.deficit is not None or self.train_fraction is not None
 
 
-PHASE_SETTINGS = ("weight_decay", "augment", "train_fraction", "shrink_perturb")
+PHASE_SETTINGS = ("weight_decay", "augment", "train_fraction", "shrink_perturb",
+                  "fresh_optimizer", "until_train_acc")
 
 
 @dataclass(frozen=True)

@@ -317,9 +317,14 @@ def _segment(model, opt, data, spec, ctx, epoch, stop, metrics, trained, tag):
     snapshot = None
     try:
         while epoch < stop:
-            metrics.append(train_epoch(model, opt, data, spec, epoch, torch.device(ctx.device),
-                                       ctx.backend))
-            epoch, trained = epoch + 1, trained + 1
+            if target_reached(spec, epoch, metrics):
+                metrics.append(skipped_epoch(model, data, spec, epoch, metrics[-1], ctx.backend))
+            else:
+                metrics.append(train_epoch(model, opt, data, spec, epoch,
+                                           torch.device(ctx.device), ctx.backend,
+                                           steps=metrics[-1]["steps"] if metrics else 0))
+                trained += 1
+            epoch += 1
             for listener in EPOCH_LISTENERS:
                 listener(spec, epoch)
             if epoch < stop:
@@ -447,11 +452,14 @@ def _meta(prefix: RunSpec, metrics: list[dict], status: str, ctx: Context,
 
 
 def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device,
-                backend: Backend | None = None) -> dict:
+                backend: Backend | None = None, steps: int = 0) -> dict:
+    """One epoch of training; `steps`: the optimizer steps taken before it."""
     g = epoch_generator(spec.seed, epoch, device)
     phase, phase_start = spec.phase_at(epoch)
     if epoch == phase_start and phase.shrink_perturb is not None:
         shrink_perturb(model, spec, data, epoch, *phase.shrink_perturb)
+    if epoch == phase_start and phase.fresh_optimizer:
+        opt.state.clear()  # SGD's momentum buffers: the next step starts them anew
     deficit_name = phase.deficit
     deficit = make_deficit(deficit_name, spec.seed, data.num_classes) if deficit_name else None
     lr = spec.lr_at(epoch)
@@ -467,7 +475,7 @@ def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device,
     loss_sum = torch.zeros((), device=device)
     correct = torch.zeros((), device=device, dtype=torch.long)
     autocast = backend.autocast() if backend else contextlib.nullcontext()
-    step = steps_before(spec, data, epoch)
+    step = steps
     batches = math.ceil(n / spec.batch_size)
     at_steps: list[dict] = []
     model.train()
@@ -512,6 +520,35 @@ def train_epoch(model, opt, data: Dataset, spec: RunSpec, epoch: int, device,
     return row
 
 
+def target_reached(spec: RunSpec, epoch: int, rows: list[dict]) -> bool:
+    """Whether the phase of the (0-based) epoch `epoch` has a training-accuracy target that an
+    earlier epoch of it reached (rows: the run's rows before `epoch`)."""
+    phase, start = spec.phase_at(epoch)
+    if phase.until_train_acc is None or epoch == start:
+        return False
+    last = rows[epoch - 1]
+    return last.get("skipped", False) or last["train_acc"] >= phase.until_train_acc
+
+
+def skipped_epoch(model, data: Dataset, spec: RunSpec, epoch: int, before: dict,
+                  backend: Backend | None = None) -> dict:
+    """The row of an epoch after its phase reached its target: nothing trained, the last
+    trained epoch's numbers, and what this epoch measures, on the unchanged network."""
+    done = epoch + 1
+    row = {**{k: v for k, v in before.items() if k not in ("fisher_steps", *FISHER_FIELDS)},
+           "epoch": done, "skipped": True}
+    if spec.evaluates_at(done) and row["test_acc"] is None:
+        autocast = backend.autocast() if backend else contextlib.nullcontext()
+        with autocast:
+            row["test_loss"], row["test_acc"] = evaluate(model, data,
+                                                         is_convolutional(spec.model))
+    elif not spec.evaluates_at(done):
+        row.update(dict.fromkeys(TEST_FIELDS))
+    if done in spec.fisher_at:
+        row.update(measure_fisher(model, data, spec, done))
+    return row
+
+
 def measure_fisher(model, data: Dataset, spec: RunSpec, epoch: int, probe: int | None = None,
                    estimator: str | None = None, step: int = 0) -> dict:
     """Fisher trace (total and per layer) on a fixed class-balanced probe of clean training
@@ -526,19 +563,6 @@ def measure_fisher(model, data: Dataset, spec: RunSpec, epoch: int, probe: int |
     return {**fisher_trace(model, x, y, estimator=estimator,
                            generator=torch.Generator().manual_seed(s)).to_row(),
             "fisher_probe": probe, "fisher_estimator": estimator}
-
-
-def steps_before(spec: RunSpec, data: Dataset, epoch: int) -> int:
-    """Optimizer steps of the run's epochs before `epoch` (0-based)."""
-    per_fraction: dict = {}
-    total = 0
-    for e in range(epoch):
-        fraction = spec.phase_at(e)[0].train_fraction
-        if fraction not in per_fraction:
-            n = len(data.train.y) if fraction is None else len(fraction_of(data, fraction).y)
-            per_fraction[fraction] = math.ceil(n / spec.batch_size)
-        total += per_fraction[fraction]
-    return total
 
 
 def load_model(spec: RunSpec, ctx: Context):

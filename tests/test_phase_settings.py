@@ -47,6 +47,8 @@ def test_settings_per_epoch_and_the_restarted_schedule_after_a_warm_start():
     ({"train_fraction": 0.0}, r"train_fraction must be in \(0, 1\]"),
     ({"train_fraction": 1.5}, r"train_fraction must be in \(0, 1\]"),
     ({"shrink_perturb": (0.3,)}, r"shrink_perturb is a pair \(shrink, noise\)"),
+    ({"until_train_acc": 0.0}, r"until_train_acc is a training accuracy in \(0, 1\]"),
+    ({"until_train_acc": 99}, r"until_train_acc is a training accuracy in \(0, 1\]"),
 ])
 def test_bad_settings_are_refused(bad, match):
     with pytest.raises(ValueError, match=match):
@@ -92,3 +94,40 @@ def test_shrink_and_perturb_is_the_formula(fake_data):
     shrink_perturb(model2, s, data, 3, 0.5, 2.0)
     for a, f, b in zip(before, fresh_init, model2.parameters()):
         assert torch.allclose(b, 0.5 * a + 2.0 * f)
+
+
+def test_a_phase_to_a_training_accuracy_stops_there_and_skips_the_rest(ctx, tmp_path):
+    # the tiny run learns its 100 images within a few epochs at a high rate, no augmentation
+    kw = dict(augment=False, lr=0.1, lr_schedule="constant", momentum=0.9)
+    free = get_run(tiny([(8, None)], **kw), ctx).metrics
+    target = free[2]["train_acc"]  # reached at epoch 3 or before
+    hit = next(i for i, m in enumerate(free) if m["train_acc"] >= target)
+    run = get_run(tiny([Phase(8, until_train_acc=target), Phase(2)], **kw),
+                  fresh(ctx, tmp_path, "target"))
+    rows = run.metrics
+    assert [m.get("skipped", False) for m in rows[:8]] == [i > hit for i in range(8)]
+    trained = ("train_loss", "train_acc", "steps", "lr")
+    assert [[m[k] for k in trained] for m in rows[:hit + 1]] == [[m[k] for k in trained]
+                                                                 for m in free[:hit + 1]]
+    assert all(m["train_acc"] == rows[hit]["train_acc"] and m["steps"] == rows[hit]["steps"]
+               for m in rows[hit + 1:8])
+    assert run.epochs_trained == hit + 1 + 2
+    # the second phase continues from the network the target left: its steps follow on
+    assert rows[8]["steps"] == rows[hit]["steps"] + rows[0]["steps"]
+    # a phase with its own target never merges with its neighbour
+    assert len(tiny([Phase(3, until_train_acc=0.5), Phase(3, until_train_acc=0.5)]).phases) == 2
+
+
+def test_a_fresh_optimizer_starts_the_phase_without_momentum(ctx, tmp_path):
+    data = load_dataset("cifar10", ctx.data_dir, train_size=100)
+    s = tiny([(1, None), Phase(1, fresh_optimizer=True)])
+    model, opt = _build(s, data, torch.device("cpu"))
+    from repro.engine import train_epoch
+
+    train_epoch(model, opt, data, s, 0, torch.device("cpu"))
+    assert opt.state  # momentum buffers after the first epoch
+    kept = tiny([(2, None)])
+    a = get_run(s, fresh(ctx, tmp_path, "fresh")).metrics
+    b = get_run(kept, fresh(ctx, tmp_path, "kept")).metrics
+    assert a[0] == {**b[0]} and a[1]["train_loss"] != b[1]["train_loss"]
+    assert a[1]["fresh_optimizer"] is True
