@@ -26,7 +26,9 @@ TIMED_STEPS = 2  # after one warm-up step; an estimate, not a benchmark
 
 def image_shape(spec: RunSpec) -> tuple[int, int, int]:
     c, h, w = IMAGE_SHAPE[spec.dataset]
-    return (c, spec.resolution, spec.resolution) if spec.resolution else (c, h, w)
+    if spec.resolution:
+        h = w = spec.resolution
+    return (c, spec.pad_to, spec.pad_to) if spec.pad_to else (c, h, w)
 
 
 def train_images(spec: RunSpec, epoch: int) -> int:

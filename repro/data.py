@@ -71,17 +71,19 @@ def load_dataset(
     *,
     train_size: int | None = None,
     resolution: int | None = None,
+    pad_to: int | None = None,
     device: str | torch.device = "cpu",
     download: bool = False,
 ) -> Dataset:
     if name not in NUM_CLASSES:
         raise ValueError(f"unknown dataset {name!r}; known: {', '.join(NUM_CLASSES)}")
     data_dir = Path(data_dir) if data_dir is not None else default_data_dir()
-    return _load(name, str(data_dir.resolve()), train_size, resolution, str(device), download)
+    return _load(name, str(data_dir.resolve()), train_size, resolution, pad_to, str(device),
+                 download)
 
 
 @functools.lru_cache(maxsize=8)
-def _load(name, data_dir, train_size, resolution, device, download) -> Dataset:
+def _load(name, data_dir, train_size, resolution, pad_to, device, download) -> Dataset:
     xtr, ytr, xte, yte, source = _read_arrays(name, Path(data_dir), download)
     train = _to_split(xtr, ytr)
     test = _to_split(xte, yte)
@@ -91,6 +93,8 @@ def _load(name, data_dir, train_size, resolution, device, download) -> Dataset:
     if resolution is not None:
         train = Split(resize(train.x, resolution), train.y)
         test = Split(resize(test.x, resolution), test.y)
+    if pad_to is not None:
+        train, test = Split(pad(train.x, pad_to), train.y), Split(pad(test.x, pad_to), test.y)
     xf = train.x.float() / 255
     mean, std = xf.mean(dim=(0, 2, 3)), xf.std(dim=(0, 2, 3))
     dev = torch.device(device)
@@ -132,6 +136,15 @@ def resize(x: torch.Tensor, resolution: int) -> torch.Tensor:
     out = F.interpolate(x.float(), size=(resolution, resolution), mode="bilinear",
                         align_corners=False, antialias=True)
     return out.round().clamp(0, 255).to(torch.uint8)
+
+
+def pad(x: torch.Tensor, size: int) -> torch.Tensor:
+    """Zero-pad images to size x size, centred (MNIST's 28x28 digits to the paper's 32x32)."""
+    h, w = x.shape[-2:]
+    if h > size or w > size:
+        raise ValueError(f"cannot pad {h}x{w} images to {size}x{size}")
+    top, left = (size - h) // 2, (size - w) // 2
+    return F.pad(x, (left, size - w - left, top, size - h - top))
 
 
 def _read_arrays(name: str, data_dir: Path, download: bool):

@@ -191,8 +191,8 @@ def _evaluate_stored(spec: RunSpec, ctx: Context, key: str) -> dict | None:
     stored = ctx.store.load(key, map_location=device)
     if stored is None:
         return None
-    data = load_dataset(spec.dataset, ctx.data_dir, train_size=spec.train_size,
-                        resolution=spec.resolution, device=device, download=ctx.download)
+    data = load_dataset(spec.dataset, ctx.data_dir, **spec.data_args(), device=device,
+                        download=ctx.download)
     model, opt = _build(spec, data, device)
     with ctx.threads():
         meta = {**stored[0], "metrics": _restore(model, opt, stored, spec, data, ctx.backend)}
@@ -208,8 +208,8 @@ def _result(spec, key, meta, **kw) -> RunResult:
 def _train(spec: RunSpec, ctx: Context, wait: bool, keep: frozenset[str]) -> RunResult:
     device, tag, backend = torch.device(ctx.device), ctx.run_tag(spec.dataset), ctx.backend
     backend.apply()
-    data = load_dataset(spec.dataset, ctx.data_dir, train_size=spec.train_size,
-                        resolution=spec.resolution, device=device, download=ctx.download)
+    data = load_dataset(spec.dataset, ctx.data_dir, **spec.data_args(), device=device,
+                        download=ctx.download)
     model, opt = _build(spec, data, device, compile=ctx.compile)
     epoch, metrics = 0, []
     keys = [""] + [spec.truncate(e).key(tag) for e in range(1, spec.total_epochs + 1)]
@@ -572,8 +572,8 @@ def load_model(spec: RunSpec, ctx: Context):
     stored = ctx.store.load(ctx.key(spec), map_location=device)
     if stored is None or stored[0]["status"] != "ok":
         return None
-    data = load_dataset(spec.dataset, ctx.data_dir, train_size=spec.train_size,
-                        resolution=spec.resolution, device=device, download=ctx.download)
+    data = load_dataset(spec.dataset, ctx.data_dir, **spec.data_args(), device=device,
+                        download=ctx.download)
     model, opt = _build(spec, data, device)
     _restore(model, opt, stored, spec, data)
     return model.eval(), data

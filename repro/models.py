@@ -1,8 +1,13 @@
 """The papers' networks, with width and depth as parameters so the smoke tier scales them down.
 
-- allcnn:   All-CNN-C with BatchNorm (Springenberg et al.; Achille et al.'s CIFAR-10 net): widths
-            (96, 192), `depth` 3x3 convolutions per stage before each strided one (paper: 2),
-            global average pooling. No dropout (PROTOCOL.md).
+- allcnn:   Achille et al.'s All-CNN, as the careful replications read their Appendix A and as
+            their group's code builds it: conv-BN-ReLU blocks 96, 96, 192 (stride 2), 192, 192,
+            192 (stride 2), 192, 192 (1x1), 10 (1x1), global average pooling; the strided
+            convolution of a stage widens it. `depth` 3x3 convolutions per stage before each
+            strided one (paper: 2). No dropout (PROTOCOL.md, "All-CNN: two readings").
+- allcnn-c: Springenberg et al.'s All-CNN-C with BatchNorm, the other reading: the first strided
+            convolution keeps 96 channels (96, 96, 96 s2, 192, 192, 192 s2, 192, 192, 10); the
+            smoke tier's fitting setting was measured with it.
 - conv3:    a small conv net for the smoke tier: conv-BN-ReLU per width, 2x2 max pooling between,
             global average pooling, linear classifier; widths (16, 32, 64).
 - fc:       the MNIST fully connected net, hidden widths 2500-2000-1500-1000-500, BatchNorm.
@@ -15,11 +20,12 @@ from torch import nn
 
 PAPER_WIDTH = {
     "allcnn": (96, 192),
+    "allcnn-c": (96, 192),
     "conv3": (16, 32, 64),
     "fc": (2500, 2000, 1500, 1000, 500),
     "resnet18": (64, 128, 256, 512),
 }
-PAPER_DEPTH = {"allcnn": 2, "conv3": 1, "fc": 1, "resnet18": 2}
+PAPER_DEPTH = {"allcnn": 2, "allcnn-c": 2, "conv3": 1, "fc": 1, "resnet18": 2}
 
 
 class GlobalAvgPool(nn.Module):
@@ -40,7 +46,11 @@ def conv_bn(cin: int, cout: int, k: int = 3, stride: int = 1) -> list[nn.Module]
 
 
 class AllCNN(nn.Module):
-    def __init__(self, in_channels: int, num_classes: int, width=(96, 192), depth: int = 2):
+    """widen_at_stride: the paper's reading (the first strided convolution goes to the second
+    width); False: All-CNN-C (it keeps the first)."""
+
+    def __init__(self, in_channels: int, num_classes: int, width=(96, 192), depth: int = 2,
+                 widen_at_stride: bool = True):
         super().__init__()
         w1, w2 = width
         layers, c = [], in_channels
@@ -48,7 +58,9 @@ class AllCNN(nn.Module):
             for _ in range(depth):
                 layers += conv_bn(c, w)
                 c = w
-            layers += conv_bn(c, w, stride=2)
+            out = w2 if widen_at_stride else w
+            layers += conv_bn(c, out, stride=2)
+            c = out
         layers += conv_bn(c, w2) + conv_bn(w2, w2, k=1)
         layers += [nn.Conv2d(w2, num_classes, 1), GlobalAvgPool(), nn.Flatten()]
         self.net = nn.Sequential(*layers)
@@ -128,10 +140,10 @@ def build_model(name: str, image_shape: tuple[int, ...], num_classes: int,
     width = tuple(width) or PAPER_WIDTH[name]
     depth = depth or PAPER_DEPTH[name]
     c, h, w = image_shape
-    if name == "allcnn":
+    if name in ("allcnn", "allcnn-c"):
         if len(width) != 2:
-            raise ValueError("allcnn takes two widths")
-        return AllCNN(c, num_classes, width, depth)
+            raise ValueError(f"{name} takes two widths")
+        return AllCNN(c, num_classes, width, depth, widen_at_stride=name == "allcnn")
     if name == "conv3":
         return Conv3(c, num_classes, width, depth)
     if name == "fc":

@@ -43,14 +43,15 @@ def test_truncation_is_a_prefix(phases, data):
 KEYED_BASE = spec([(2, "blur"), (3, None)])
 OTHER_VALUE = {
     "dataset": "mnist", "model": "fc", "phases": ((2, "vflip"), (3, None)), "seed": 1,
-    "train_size": 100, "resolution": 8, "width": (4, 8), "depth": 2, "lr": 0.1,
+    "train_size": 100, "resolution": 8, "pad_to": 12, "width": (4, 8), "depth": 2, "lr": 0.1,
     "lr_schedule": "constant", "lr_decay": 0.9, "momentum": 0.5, "weight_decay": 1e-3,
     "batch_size": 64, "augment": False, "fisher_at": (2,), "fisher_probe": 100,
     "fisher_estimator": "sampled", "test_every": 0, "fisher_steps": (3, 7),
 }
 # and for every Phase field, in KEYED_BASE's first phase
 OTHER_PHASE_VALUE = {"epochs": 1, "deficit": "noise", "weight_decay": 0.0, "augment": False,
-                     "train_fraction": 0.5, "shrink_perturb": (0.5, 0.01)}
+                     "train_fraction": 0.5, "shrink_perturb": (0.5, 0.01),
+                     "fresh_optimizer": True, "until_train_acc": 0.99}
 
 
 def test_every_field_has_another_value_here():

@@ -42,3 +42,16 @@ def test_the_shared_cifar10_copy_loads_and_resizes():
     d = load_dataset("cifar10", SHARED, train_size=1000, resolution=16)
     assert d.train.x.shape == (1000, 3, 16, 16) and d.test.x.shape == (10000, 3, 16, 16)
     assert torch.bincount(d.test.y).tolist() == [1000] * 10
+
+
+def test_padding_centres_the_images_in_zeros(fake_data):
+    from repro.data import pad
+
+    x = torch.full((2, 1, 28, 28), 7, dtype=torch.uint8)
+    out = pad(x, 32)
+    assert out.shape == (2, 1, 32, 32) and out.dtype == torch.uint8
+    assert out[:, :, 2:30, 2:30].eq(7).all() and out.sum() == x.sum()
+    with pytest.raises(ValueError, match="cannot pad 28x28 images to 16x16"):
+        pad(x, 16)
+    d = load_dataset("cifar10", fake_data, train_size=50, pad_to=12)
+    assert d.train.x.shape[-2:] == (12, 12) and d.test.x.shape[-2:] == (12, 12)

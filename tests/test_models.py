@@ -13,7 +13,8 @@ SHAPES = {"cifar10": (3, 32, 32), "mnist": (1, 28, 28)}
 # Every distinct model/data setting of the tiers, plus the models the follow-up claims use.
 SETTINGS = sorted({(t.base["dataset"], t.base["model"], tuple(t.base.get("width", ())),
                     t.base.get("resolution")) for t in TIERS.values()}
-                  | {("mnist", "fc", (), 32), ("cifar10", "resnet18", (), None)})
+                  | {("mnist", "fc", (), 32), ("cifar10", "resnet18", (), None),
+                     ("cifar10", "allcnn-c", (16, 32), 16)})
 
 
 def test_the_settings_take_every_model_and_dataset():
@@ -51,7 +52,12 @@ def test_paper_widths():
 
     allcnn = build_model("allcnn", (3, 32, 32), 10)
     widths = [m.out_channels for m in allcnn.modules() if isinstance(m, torch.nn.Conv2d)]
-    assert widths == [96, 96, 96, 192, 192, 192, 192, 192, 10]
+    assert widths == [96, 96, 192, 192, 192, 192, 192, 192, 10]
+    strides = [m.stride[0] for m in allcnn.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert strides == [1, 1, 2, 1, 1, 2, 1, 1, 1]
+    springenberg = build_model("allcnn-c", (3, 32, 32), 10)
+    assert [m.out_channels for m in springenberg.modules() if isinstance(m, torch.nn.Conv2d)] == [
+        96, 96, 96, 192, 192, 192, 192, 192, 10]
     fc = build_model("fc", (1, 32, 32), 10)
     dims = [m.out_features for m in fc.modules() if isinstance(m, torch.nn.Linear)]
     assert dims == [2500, 2000, 1500, 1000, 500, 10]

@@ -18,7 +18,7 @@ from repro.tiers import TIERS
 
 def docstring_names(doc: str) -> set[str]:
     """The names a module docstring lists, one per `- name:` line."""
-    return set(re.findall(r"^- (\w+):", doc, re.M))
+    return set(re.findall(r"^- ([\w-]+):", doc, re.M))
 
 
 # -- datasets ----------------------------------------------------------------------------------
