@@ -106,6 +106,7 @@ def load_data(specs: list[RunSpec], ctx: Context) -> None:
     """Load the data of every run still to train before training any, so that a missing or
     unusable dataset is an error now, not after hours of training (loads are cached: the engine
     gets these same tensors)."""
-    todo = {(s.dataset, *s.data_args().items()) for s in specs if not ctx.store.has(ctx.key(s))}
-    for name, *args in sorted(todo, key=str):
+    todo = {(s.dataset, tuple(s.data_args().items())) for s in specs
+            if not ctx.store.has(ctx.key(s))}
+    for name, args in sorted(todo, key=str):
         load_dataset(name, ctx.data_dir, **dict(args), device=ctx.device, download=ctx.download)
