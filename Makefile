@@ -21,7 +21,7 @@ PYTEST_ARGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 PROGRESS ?= -v
 
-.PHONY: claims test lint paper-plan clean-venv gpu-check
+.PHONY: claims test lint paper-plan seed-bases clean-venv gpu-check
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,16 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy repro
+
+# The tier at other seed bases (reports/seed-base-<N>/), then every claim whose verdict differs
+# from the committed report's (repro.seedbase); run on a store of its own or the default one
+BASES ?= 1000 2000
+seed-bases: $(VENV)/.installed
+	for b in $(BASES); do \
+	  $(VENV)/bin/pytest claims/ -n $(JOBS) $(DATA_ARGS) $(PROGRESS) --seed-base $$b \
+	    --report reports/seed-base-$$b $(PYTEST_ARGS) || true; done
+	$(VENV)/bin/python -m repro.seedbase reports/smoke/results.json \
+	  $(foreach b,$(BASES),reports/seed-base-$(b)/smoke/results.json)
 
 paper-plan: $(VENV)/.installed
 	$(VENV)/bin/pytest claims/ --tier paper --dry-run $(DATA_ARGS)

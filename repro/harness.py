@@ -50,13 +50,16 @@ class PlanOnly(Exception):
 
 def claim(claim_id: str, *, paper: str, statement: str, paper_value: str = "",
           settings: Mapping[str, Any] | None = None,
-          expected_failures: Mapping[str, str] | None = None):
+          expected_failures: Mapping[str, str] | None = None,
+          not_run: Mapping[str, str] | None = None):
     """Mark a test function as the check of one paper claim; it receives `harness`.
 
     settings: {tier name: the claim's setting at that tier} (harness.setting).
     expected_failures: {tier name: the measured reason} for a claim known not to replicate at
     that tier: a strict xfail, so that an unexpected pass is flagged; the report says "not
-    replicated (expected)"."""
+    replicated (expected)".
+    not_run: {tier name: the measured reason} for a claim the tier cannot afford to run, its
+    numbers measured apart: the test is skipped and the report gives the reason."""
     info = ClaimInfo(claim_id, paper, statement, paper_value)
 
     def deco(fn):
@@ -64,13 +67,21 @@ def claim(claim_id: str, *, paper: str, statement: str, paper_value: str = "",
             h.begin(info, settings, expected_failures or {})
 
         def plan_call(**kwargs):  # schedule.plan_items: the claim, called on a dry-run harness
-            begin(kwargs["harness"])
+            h: Harness = kwargs["harness"]
+            begin(h)
+            if h.tier.name in (not_run or {}):
+                return None
             return fn(**kwargs)
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             h: Harness = kwargs["harness"]
             begin(h)
+            reason = (not_run or {}).get(h.tier.name)
+            if reason:
+                if not h.dry_run:
+                    attach(h.node, h._verdict("not run", [], notes=[reason]))
+                pytest.skip(f"not run at tier {h.tier.name}: {reason}")
             try:
                 return fn(*args, **kwargs)
             except PlanOnly:

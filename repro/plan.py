@@ -20,7 +20,7 @@ class Plan:
     epochs_total: int  # as written
     epochs_shared: int  # shared prefixes counted once
     epochs_to_train: int  # not covered by the store
-    rows: list[dict]  # {"run": label, "epochs": n, "key": final key}
+    rows: list[dict]  # {"run": label, "epochs": n, "key": final key, "at_most": bool}
     keys: list[str]  # every epoch's key
     keys_to_train: list[str]
     checkpoints: dict[str, int] = field(default_factory=dict)  # phase-boundary key -> bytes
@@ -63,7 +63,9 @@ def plan(specs: list, ctx, timer=None) -> Plan:
     todo = sorted(set(needed) - covered)
     seconds = {k: timer.epoch_seconds(*needed[k]) for k in todo} if timer else {}
     macs = {k: epoch_macs(*needed[k]) for k in todo}
-    rows = [{"run": s.label(), "epochs": s.total_epochs, "key": k} for s, k in zip(engine, finals)]
+    rows = [{"run": s.label(), "epochs": s.total_epochs, "key": k,
+             "at_most": any(p.until_train_acc is not None for p in s.phases)}
+            for s, k in zip(engine, finals)]
     return Plan(runs=len(engine), epochs_total=sum(s.total_epochs for s in engine),
                 epochs_shared=len(needed), epochs_to_train=len(todo), rows=rows,
                 keys=sorted(needed), keys_to_train=todo,

@@ -371,7 +371,9 @@ class ReportWriter:
                           f"{p['epochs_to_train']} to train"
                           + (f", about {format_seconds(est)} here" if est else ""))
             for r in p["rows"]:
-                tr.write_line(f"    {r['run']}: {r['epochs']} epochs")
+                tr.write_line(f"    {r['run']}: " + (
+                    f"at most {r['epochs']} epochs (its stages end at a training-accuracy target)"
+                    if r.get("at_most") else f"{r['epochs']} epochs"))
             if p.get("direct"):
                 direct_steps += p["epochs_to_train"]
                 direct_seconds += est or 0

@@ -14,7 +14,8 @@ from .data import describe
 from .sources import legend
 from .verdict import Check, Verdict
 
-WORDS = {"pass": "replicated", "fail": "NOT replicated", "error": "error"}
+WORDS = {"pass": "replicated", "fail": "NOT replicated", "error": "error",
+         "not run": "not run at this tier"}
 
 
 def verdict_word(v: Verdict) -> str:

@@ -25,3 +25,17 @@ def test_the_measured_shape_passes():
 ])
 def test_data_that_violate_the_claim_fail(acc, why):
     assert verdict(acc) == "fail", why
+
+
+@pytest.mark.parametrize("claim", ["test_blur_mnist", "test_blur_resnet"])
+def test_the_mnist_and_resnet_claims_fail_data_that_violate_them(claim):
+    import importlib
+
+    module = importlib.import_module(f"claims.{claim}")
+    s = module.SETTINGS["smoke"]
+    k = len(s.remove_at)
+    falls = np.array([[95.0, 95.2, 94.8]]) - np.linspace(0, 2 * s.min_drop, k)[:, None]
+    assert outcome_of(module.judge(s.remove_at, falls, s)) == "pass"
+    for acc in (falls[::-1], np.full((k, 3), 95.0),
+                np.array([[95.0, 95.2, 94.8]]) - np.linspace(0, s.min_drop / 2, k)[:, None]):
+        assert outcome_of(module.judge(s.remove_at, acc, s)) == "fail"
