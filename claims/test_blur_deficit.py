@@ -17,8 +17,9 @@ from repro.harness import Arm, claim
 from repro.stats import expect_decreasing, expect_drop
 from repro.tables import summary_table
 
-# Blur removed at 0/35/70/105/140 epochs, then 160 clean epochs: final test accuracy (%), from a
-# public replication of the paper's Fig. 1 (no momentum): PROTOCOL.md, Sources and tags, [repl].
+# Blur removed at 0/35/70/105/140 epochs, then 140 clean epochs: final test accuracy (%), from a
+# public replication of the paper's Fig. 1 (its own setup: no momentum, an 8-convolution All-CNN):
+# PROTOCOL.md, Sources and tags, [repl].
 PAPER_CURVE = {"epochs": [0, 35, 70, 105, 140], "test_acc": [89.4, 86.1, 83.2, 81.2, 79.1]}
 
 MIN_DROP_REASON = (

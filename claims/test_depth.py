@@ -26,7 +26,7 @@ SETTINGS = {
     # conv3 without its last stage (2 conv layers) against conv3 (3), T = 80 paper epochs;
     # 5 seeds, as with 3 the gap was inside seed noise (PROTOCOL.md, Measurements, "Depth")
     "smoke": Depths(8, 16, (("2 conv layers", {"width": (16, 32)}), ("3 conv layers", {})), 5),
-    # All-CNN with 1 and 2 convolutions per stage (5 and 7 conv layers before the classifier)
+    # All-CNN with 1 and 2 convolutions per stage (6 and 8 conv layers before the classifier)
     "paper": Depths(80, 160, (("All-CNN depth 1", {"depth": 1}), ("All-CNN depth 2", {})), 3),
 }
 MIN_GAIN = 1.0
@@ -39,9 +39,20 @@ def judge(drop_shallow, drop_deep):
                                name="deeper drop - shallower drop (points)", reason=REASON)]
 
 
+NOT_RUN = {"smoke": (
+    "too little power at this tier: the deeper net's extra drop is about the bound itself, "
+    "+1.44 points [0.67, 2.20] at the claim's 5 seeds and +1.07 [-0.35, 2.50] (p = 0.052) at a "
+    "seed base never used before (issue 15), against a 1-point bound; from those 10 seeds "
+    "(mean +1.25, sd of the paired differences 0.92) the check passes with 80 % power only "
+    "from 9 seeds, and from the 5 apart from the claim's (+1.07, sd 1.15) not within 30 "
+    "(python -m repro.power paired --effect 1.07 --sd 1.15 --bound 1.0 --most 30); a verdict "
+    "that flips with the seed base says nothing. The paper tier runs it")}
+
+
 @claim("achille2019/deeper-more-sensitive", paper="Achille, Rovere, Soatto 2019, Sect. 2",
        statement="Under the same blur deficit a deeper network loses more final accuracy.",
-       paper_value="more pronounced for deeper nets [text]", settings=SETTINGS)
+       paper_value="more pronounced for deeper nets [text]", settings=SETTINGS,
+       not_run=NOT_RUN)
 def test_deeper_networks_suffer_more(harness):
     s = harness.setting
     runs = harness.train({

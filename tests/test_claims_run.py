@@ -64,6 +64,8 @@ def test_every_claim_reaches_a_verdict(name, tiny, monkeypatch, tmp_path):
         monkeypatch.setitem(module.SETTINGS, "smoke", replace(s, overrides={
             **s.overrides, "width": (8, 8, 8, 8), "train_size": 200}))
         monkeypatch.delitem(module.NOT_RUN, "smoke")  # the smoke tier does not run it
+    if name == "test_depth":
+        monkeypatch.delitem(module.NOT_RUN, "smoke")  # the smoke tier does not run it
     if name == "test_layerwise_fisher":
         monkeypatch.setitem(module.SETTINGS, "smoke", replace(module.SETTINGS["smoke"], probe=20))
     functions = [f for n, f in vars(module).items() if n.startswith("test_") and callable(f)]
