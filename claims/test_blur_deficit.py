@@ -42,6 +42,7 @@ class BlurSweep:
 SETTINGS = {
     # 1 smoke epoch = 10 paper epochs: T = 0/40/80/160, N = 160 paper epochs, the paper's final
     # rate; the control on one seed, for time (PROTOCOL.md, Measurements, "Blur removal")
+    # power at seed base 3000 (PROTOCOL.md, Measurements, "Power at seed base 3000"): 1.00
     "smoke": BlurSweep(remove_at=(0, 4, 8, 16), clean_epochs=16, controls_at=(16,),
                        control_seeds=1, min_drop=5.0),
     "paper": BlurSweep(remove_at=(0, 40, 80, 120, 160), clean_epochs=160, controls_at=(160,),

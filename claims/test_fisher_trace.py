@@ -39,8 +39,10 @@ class FisherRun:
 SETTINGS = {
     # the fitting setting, no augmentation: the trace falls as the net fits its images; 60
     # epochs so that every seed shows the fall (PROTOCOL.md, Measurements, "Fisher trace"). Its
-    # 1,000 images make 8 steps an epoch: every step of the first is measured, where the early
-    # transient lies (the measured CPU peak came at 0.4-0.65 epoch)
+    # 1,000 images make 8 steps an epoch: every step of the first is measured, as an early
+    # transient can lie inside one epoch (a net on 10k images peaked at 0.4-0.65 epoch; this
+    # one, on 1k, moves little in its first 8 steps and peaks near epoch 18)
+    # power at seed base 3000 (PROTOCOL.md, Measurements, "Power at seed base 3000"): 1.00
     "smoke": FisherRun(epochs=60, steps=(1, 2, 3, 4, 5, 6, 7), every=2, probe=200,
                        overrides=dict(**FITTING, augment=False)),
     # 391 steps an epoch; the run is the blur claims' no-deficit run, measured (it shares its

@@ -44,6 +44,7 @@ class GateSweep:
 SETTINGS = {
     # the authors' onsets 0/400/750 (their multipath-depth4-analytical.yaml, PROTOCOL.md [auth]);
     # 400 is reported only
+    # power at seed base 3000 (PROTOCOL.md, Measurements, "Power at seed base 3000"): 1.00
     "smoke": GateSweep(onsets=(0, 400, 750)),
     "paper": GateSweep(onsets=(0, 400, 750)),
 }

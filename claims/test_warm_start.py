@@ -66,6 +66,8 @@ XFAIL = {
 
 SETTINGS = {
     # smoke: the fitting setting, 40 epochs per stage (stage 1 on 500 images)
+    # expected failure: at seed base 3000 the gap check passes with probability 0.00
+    # (PROTOCOL.md, Measurements, "Power at seed base 3000")
     "smoke": WarmStart(first_epochs=40, second_epochs=40, shrink_perturb=(0.3, 0.01), n_seeds=3,
                        overrides=dict(FITTING, lr_schedule="restart", augment=False)),
     # the authors' code: ResNet-18 at their widths 16-128, SGD lr 1e-3 without momentum, weight

@@ -5,8 +5,9 @@
 Bookkeeping (keys, timings, what was trained or reused, provenance) is ignored; tables, notes
 and figures are presentation and are not compared. A test evaluation present in one report and
 absent in the other is counted apart, not as a difference: reports written before records were
-made a function of their spec alone carried a stored prefix's extra evaluations. Exit code 1 when
-anything else differs.
+made a function of their spec alone carried a stored prefix's extra evaluations. A per-epoch field
+one report records and the other does not (a newer engine's, such as "steps") is named, not
+compared. Exit code 1 when anything else differs.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from pathlib import Path
 
 CHECK_FIELDS = ("name", "measured", "bound", "passed", "ci", "p_value", "effect_size", "n")
 TEST_FIELDS = ("test_loss", "test_acc")
+ONE_SIDED: set[str] = set()  # per-epoch fields found in one report's rows only
 
 
 def runs_by_label(v: dict) -> dict[str, dict]:
@@ -71,6 +73,8 @@ def _metrics(ma, mb) -> tuple[list[str], int]:
             x, y = ra.get(k), rb.get(k)
             if k in TEST_FIELDS and (x is None) != (y is None):
                 only_one += 1
+            elif (k in ra) != (k in rb):
+                ONE_SIDED.add(k)  # a field one engine version records and the other does not
             elif x != y:
                 out.append(f"epoch {ra.get('epoch')} {k}: {x} -> {y}")
     return out, only_one
@@ -85,7 +89,9 @@ def main(argv: list[str]) -> int:
     for d in diffs:
         print(d)
     print(f"{len(a['verdicts'])} and {len(b['verdicts'])} claims compared: {len(diffs)} "
-          f"differences; {only_one} test evaluations in one report only")
+          f"differences; {only_one} test evaluations in one report only"
+          + (f"; fields recorded in one report only (not compared): {', '.join(sorted(ONE_SIDED))}"
+             if ONE_SIDED else ""))
     return 1 if diffs else 0
 
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import time
 
 import torch
@@ -44,14 +45,20 @@ def evaluates(spec: RunSpec, epoch: int) -> bool:
 
 def epoch_macs(spec: RunSpec, epoch: int) -> float:
     """Multiply-accumulates of (0-based) epoch `epoch` of `spec`: training, its test evaluation,
-    and a Fisher trace measured after it (one backward pass over the probe per class)."""
+    and the Fisher traces measured in and after it (one backward pass over the probe per class
+    each). Steps are counted as if no earlier epoch was skipped at a training-accuracy target."""
     per_image = forward_macs(spec.model, image_shape(spec), spec.width, spec.depth)
     macs = 3 * per_image * train_images(spec, epoch)
     if evaluates(spec, epoch):
         macs += per_image * TEST_IMAGES[spec.dataset]
+    fisher = 3 * per_image * spec.fisher_probe * (NUM_CLASSES if spec.fisher_estimator ==
+                                                  "exact" else 1)
     if epoch + 1 in spec.fisher_at:
-        macs += 3 * per_image * spec.fisher_probe * (NUM_CLASSES if spec.fisher_estimator ==
-                                                     "exact" else 1)
+        macs += fisher
+    if spec.fisher_steps:
+        first = sum(math.ceil(train_images(spec, e) / spec.batch_size) for e in range(epoch))
+        last = first + math.ceil(train_images(spec, epoch) / spec.batch_size)
+        macs += fisher * sum(first < s <= last for s in spec.fisher_steps)
     return float(macs)
 
 

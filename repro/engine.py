@@ -157,11 +157,13 @@ def get_run(spec: RunSpec, ctx: Context, *, wait: bool = True,
 
 def _lacks_last(spec: RunSpec, rows: list[dict]) -> bool:
     """Whether the last row lacks a measurement `spec` asks for that the stored network gives."""
-    if not rows:
-        return False
-    last = rows[-1]
-    return ((last["test_acc"] is None and spec.evaluates_at(last["epoch"]))
-            or (last["epoch"] in spec.fisher_at and not _has_fisher(spec, last)))
+    return bool(rows) and _lacks(spec, rows[-1])
+
+
+def _lacks(spec: RunSpec, row: dict) -> bool:
+    """Whether the row lacks a test evaluation or Fisher trace `spec` asks for after it."""
+    return ((row["test_acc"] is None and spec.evaluates_at(row["epoch"]))
+            or (row["epoch"] in spec.fisher_at and not _has_fisher(spec, row)))
 
 
 def _has_fisher(spec: RunSpec, row: dict) -> bool:
@@ -182,7 +184,7 @@ def _measured(spec: RunSpec, rows: list[dict]) -> bool:
                 and m.get("fisher_estimator") == spec.fisher_estimator}
         if not wanted <= have:
             return False
-    return not any(_lacks_last(spec, rows[: i + 1]) for i in range(len(rows) - 1))
+    return not any(_lacks(spec, row) for row in rows[:-1])
 
 
 def _evaluate_stored(spec: RunSpec, ctx: Context, key: str) -> dict | None:

@@ -94,6 +94,10 @@ def claim(claim_id: str, *, paper: str, statement: str, paper_value: str = "",
                 raise
 
         wrapper._repro_claim = plan_call  # type: ignore[attr-defined]
+        # per tier, for tests/test_registries.py: what each tier declares of the claim
+        wrapper._repro_declared = {  # type: ignore[attr-defined]
+            "settings": dict(settings or {}), "expected_failures": dict(expected_failures or {}),
+            "not_run": dict(not_run or {})}
         return wrapper
 
     return deco

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -55,3 +56,17 @@ def test_padding_centres_the_images_in_zeros(fake_data):
         pad(x, 16)
     d = load_dataset("cifar10", fake_data, train_size=50, pad_to=12)
     assert d.train.x.shape[-2:] == (12, 12) and d.test.x.shape[-2:] == (12, 12)
+
+
+def test_the_original_pixels_are_told_from_a_lossy_copy(fake_data):
+    from repro.data import ORIGINAL_FINGERPRINTS, data_source, describe, fingerprint
+
+    assert data_source("cifar10", fake_data)["original"] is False
+    assert "NOT the original pixels" in describe(data_source("cifar10", fake_data))
+    if not (SHARED / "cifar10_lossless_subset.npz").is_file():
+        pytest.skip("the offline datasets are not beside the repository")
+    with np.load(SHARED / "cifar10_lossless_subset.npz") as d:  # original images 0-3999
+        field, count, expected = ORIGINAL_FINGERPRINTS["cifar10"]
+        assert fingerprint(d[field], count) == expected
+    assert data_source("cifar10", SHARED)["original"] is False  # the JPEG-decoded copy
+    assert data_source("mnist", SHARED)["original"] is True

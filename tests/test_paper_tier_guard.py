@@ -51,9 +51,22 @@ def test_paper_on_cpu_lets_it_run(pytester, tmp_path, fake_data):
     pytester.makepyfile(test_tiny=CLAIM)
     res = pytester.runpytest("-p", "repro.plugin", "--store", str(tmp_path / "s"),
                              "--data-dir", str(fake_data), "--report", str(tmp_path / "r"),
-                             "--tier", "paper", "--paper-on-cpu")
+                             "--tier", "paper", "--paper-on-cpu", "--accept-lossy-data")
     res.assert_outcomes(passed=1)
-    assert (tmp_path / "r" / "paper" / "REPORT.md").is_file()
+    report = (tmp_path / "r" / "paper" / "REPORT.md").read_text()
+    assert "NOT the original pixels" in report  # the fake CIFAR is no original
+
+
+def test_the_paper_tier_refuses_data_that_are_not_the_originals_pixels(pytester, tmp_path,
+                                                                       fake_data):
+    pytester.makepyfile(test_tiny=CLAIM)
+    res = pytester.runpytest("-p", "repro.plugin", "--store", str(tmp_path / "s"),
+                             "--data-dir", str(fake_data), "--report", str(tmp_path / "r"),
+                             "--tier", "paper", "--paper-on-cpu")
+    assert res.ret == pytest.ExitCode.USAGE_ERROR
+    res.stderr.fnmatch_lines([f"*cifar10 would be read from `{fake_data / 'cifar10.npz'}`*NOT the "
+                              "original pixels*--accept-lossy-data*"])
+    assert not list((tmp_path / "s").glob("*/*.json"))  # nothing trained
 
 
 def test_without_gpus_the_tier_is_smoke(pytester, tmp_path):

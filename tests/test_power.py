@@ -1,8 +1,31 @@
 """The power calculation and the seed-base comparison: the tools that size a claim's seeds."""
 import json
 
-from repro.power import drop_power, paired_power, seeds_needed
+import numpy as np
+import pytest
+
+from repro.power import drop_power, mean_power, paired_power, seeds_needed
 from repro.seedbase import differing, main
+from repro.stats import expect_at_most, expect_drop, expect_mean_at_most, expect_paired_gain
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_the_vectorized_rules_are_the_checks_own(n):
+    """Each power function judges its draws as the check does: same draws, same passes."""
+    trials, effect, sd, bound = 300, 1.2, 1.0, 1.0
+    rng = np.random.default_rng(0)
+    d = rng.normal(effect, sd, (trials, n))
+    assert paired_power(effect, sd, bound, n, trials) == np.mean(
+        [expect_paired_gain(x, np.zeros(n), at_least=bound, reason="", name="").passed
+         for x in d])
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(effect, sd, (trials, n)), rng.normal(0.0, sd, (trials, n))
+    assert drop_power(effect, sd, bound, n, trials) == np.mean(
+        [expect_drop(x, y, at_least=bound, reason="").passed for x, y in zip(a, b)])
+    for upper, check in ((False, expect_mean_at_most), (True, expect_at_most)):
+        v = np.random.default_rng(0).normal(effect, sd, (trials, n))
+        assert mean_power(effect, sd, bound, n, trials, upper=upper) == np.mean(
+            [check(x, at_most=bound, reason="", name="").passed for x in v])
 
 
 def test_power_grows_with_seeds_and_with_the_margin_over_the_bound():

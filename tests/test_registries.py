@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -135,3 +136,36 @@ def test_the_plugins_choices_are_the_tiers_and_the_backends_precisions():
 @pytest.mark.parametrize("tier", sorted(TIERS))
 def test_every_tier_builds_its_runs_from_known_names(tier):
     RunSpec(phases=((1, None),), seed=0, **TIERS[tier].base)  # refuses an unknown name
+
+
+def claim_functions():
+    import importlib
+
+    root = Path(__file__).resolve().parents[1] / "claims"
+    for path in sorted(root.glob("test_*.py")):
+        module = importlib.import_module(f"claims.{path.stem}")
+        for name, fn in vars(module).items():
+            if name.startswith("test_") and hasattr(fn, "_repro_declared"):
+                yield f"{path.stem}::{name}", fn._repro_declared
+
+
+@pytest.mark.parametrize("name, declared", list(claim_functions()))
+def test_each_tier_declares_its_own_failures_and_the_same_computation_carries_them(name,
+                                                                                  declared):
+    """Expected failures and tiers that do not run a claim are declared per tier, each with
+    its own reason; a claim whose setting is the same at both tiers and trains nothing through
+    a tier (direct runs, the tier's base unused) computes the same there: what was measured at
+    one tier holds at the other, so both declare the same."""
+    settings = declared["settings"]
+    for kind in ("expected_failures", "not_run"):
+        for tier, reason in declared[kind].items():
+            assert tier in TIERS and tier in settings, f"{name}: {kind} for unknown tier {tier}"
+            assert reason.strip(), f"{name}: {kind}[{tier}] has no reason"
+    same = len(settings) == len(TIERS) and len({repr(v) for v in settings.values()}) == 1
+    if same and name.split("::")[0] in DIRECT_CLAIM_FILES:
+        for kind in ("expected_failures", "not_run"):
+            assert len({declared[kind].get(t) for t in TIERS}) == 1, (name, kind)
+
+
+# claim files whose runs are all direct (repro.direct): their computation ignores the tier's base
+DIRECT_CLAIM_FILES = {"test_deep_linear", "test_multipathway"}
