@@ -111,7 +111,7 @@ def test_seed(harness):
 '''
 
 EXPECTED = {
-    "bad/model": "ValueError: unknown model 'vgg'; known: allcnn, conv3, fc, resnet18",
+    "bad/model": "ValueError: unknown model 'vgg'; known: allcnn, allcnn-c, conv3, fc, resnet18",
     "bad/dataset": "ValueError: unknown dataset 'imagenet'; known: cifar10, mnist",
     "bad/deficit": "ValueError: unknown deficit 'fog'; known: blur, vflip, label_permutation, "
                    "noise, clean",
