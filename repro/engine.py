@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import functools
 import json
 import logging
@@ -136,14 +137,18 @@ EPOCH_LISTENERS: list = []
 
 
 def get_run(spec: RunSpec, ctx: Context, *, wait: bool = True,
-            keep: frozenset[str] = frozenset()) -> RunResult:
+            keep: frozenset[str] = frozenset(), measure: RunSpec | None = None) -> RunResult:
     """The finished run `spec`: from the store, or trained from its longest stored prefix.
 
     wait=False: raise RunBusy instead of waiting when another process is training a checkpoint
     this run needs next (the caller trains other runs meanwhile). `keep`: store keys of
     checkpoints other runs start from; a periodic checkpoint not among them is deleted once a
-    later checkpoint of this run supersedes it."""
+    later checkpoint of this run supersedes it. `measure`: the same training measuring more
+    (repro.measures), trained in its place if the run must be trained, so that the store holds
+    those measurements too; the result records `spec`'s own."""
     key = ctx.key(spec)
+    if measure is not None and ctx.key(measure) != key:
+        raise ValueError(f"{measure.label()} is not the training of {spec.label()}")
     hit = ctx.store.meta(key)
     if hit is not None and hit["status"] == "ok" and not _measured(spec, hit["metrics"]):
         hit = None  # trained by a run that measured less: train again, measuring
@@ -152,7 +157,10 @@ def get_run(spec: RunSpec, ctx: Context, *, wait: bool = True,
     if hit is not None:
         return _result(spec, key, hit, resumed_from=len(hit["metrics"]))
     with ctx.threads():
-        return _train(spec, ctx, wait, keep)
+        got = _train(measure or spec, ctx, wait, keep)
+    if measure is None:
+        return got
+    return dataclasses.replace(got, spec=spec, metrics=_conform(spec, got.metrics))
 
 
 def _lacks_last(spec: RunSpec, rows: list[dict]) -> bool:
@@ -203,8 +211,10 @@ def _evaluate_stored(spec: RunSpec, ctx: Context, key: str) -> dict | None:
 
 
 def _result(spec, key, meta, **kw) -> RunResult:
-    return RunResult(spec, key, meta["status"], meta["metrics"], reason=meta.get("reason", ""),
-                     **kw)
+    """A stored entry as `spec`'s record: its measurements only (the entry may hold those of a
+    run that measured more)."""
+    return RunResult(spec, key, meta["status"], _conform(spec, meta["metrics"]),
+                     reason=meta.get("reason", ""), **kw)
 
 
 def _train(spec: RunSpec, ctx: Context, wait: bool, keep: frozenset[str]) -> RunResult:
@@ -222,9 +232,12 @@ def _train(spec: RunSpec, ctx: Context, wait: bool, keep: frozenset[str]) -> Run
             return _diverged_too(spec, tag, stored[0])
         epoch, metrics = found, _restore(model, opt, stored, spec, data, backend)
     resumed_from, trained, t0 = epoch, 0, time.perf_counter()
-    # Checkpoints at every phase boundary (the prefixes other runs share) and every few epochs
-    # (so that a crash loses little); each segment is trained under its checkpoint's lock.
+    # Checkpoints at every phase boundary, at every prefix another run of the session starts
+    # from or ends at (`keep`), and every few epochs (so that a crash loses little). Each segment
+    # is trained under its checkpoint's lock, so stopping at the others' prefixes makes two runs
+    # that share one take the same lock for it, and train it once.
     stops = sorted({b for b in spec.boundaries if b > epoch}
+                   | {e for e in range(epoch + 1, spec.total_epochs) if keys[e] in keep}
                    | set(range(epoch + ctx.checkpoint_every, spec.total_epochs,
                                ctx.checkpoint_every)))
     periodic: list[str] = []  # checkpoints this call wrote that only this run needed

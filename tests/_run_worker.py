@@ -95,7 +95,8 @@ def child(job: dict) -> None:
             time.sleep(0.001)
     ctx = Context(RunStore(job["store"]), data_dir=job["data_dir"],
                   checkpoint_every=job.get("checkpoint_every", 1))
-    res = get_run(tiny_spec(**job.get("spec", {})), ctx)
+    keep = frozenset(ctx.key(tiny_spec(phases=p)) for p in job.get("keep", ()))
+    res = get_run(tiny_spec(**job.get("spec", {})), ctx, keep=keep)
     out = {"pid": os.getpid(), "status": res.status, "metrics": res.metrics,
            "epochs_trained": res.epochs_trained, "resumed_from": res.resumed_from,
            "reason": res.reason}

@@ -61,6 +61,22 @@ def test_runs_sharing_a_prefix_train_it_once_when_asked_for_at_once(module_fake_
     assert results[0]["metrics"][:2] == results[1]["metrics"][:2] == results[2]["metrics"][:2]
 
 
+def test_runs_whose_checkpoints_differ_train_their_shared_prefix_once(module_fake_data,
+                                                                    tmp_path):
+    """The longer deficit's first periodic checkpoint lies after the shorter deficit's end, so
+    their first locks differ; each stops at the other's boundary (the session's `keep`), and
+    the two blurred epochs they share are trained once."""
+    removals = [((2, "blur"), (1, None)), ((4, "blur"), (1, None))]
+    procs = [worker.start(job(tmp_path, module_fake_data, f"p{i}", epoch_sleep=0.1,
+                              checkpoint_every=10, spec={"phases": phases},
+                              keep=[r[:1] for r in removals]))
+             for i, phases in enumerate(removals)]
+    (tmp_path / "go").touch()
+    results = [worker.finish(p, tmp_path / f"p{i}.json") for i, p in enumerate(procs)]
+    assert Counter(e for _, e in trained(tmp_path)) == Counter([0, 1, 2, 2, 3, 4])
+    assert results[0]["metrics"][:2] == results[1]["metrics"][:2]
+
+
 def test_a_process_killed_while_training_does_not_block_the_others(alone, module_fake_data,
                                                                    tmp_path):
     """The killed process held the lock of the checkpoint it was training; the kernel releases
