@@ -106,9 +106,11 @@ def claim(claim_id: str, *, paper: str, statement: str, paper_value: str = "",
 class Harness:
     def __init__(self, tier: Tier, ctx: Context | None, seed_base: int, dry_run: bool, node,
                  ray_address: str | None = None, keep: frozenset[str] = frozenset(),
-                 timer=None):
+                 timer=None, measure=None):
         self.tier = tier
         self.keep = keep  # checkpoints other runs of the session start from (engine.get_run)
+        self.measure = measure  # what a run trained here measures (runner.obtain)
+        self.planned: list = []  # a dry run's specs, for the session's plan
         self.timer = timer  # cost.Timer: estimated seconds in the plan
         self.ray_address = ray_address  # None: train here; else one Ray task per run
         self.ctx = ctx
@@ -170,9 +172,10 @@ class Harness:
         records the plan and stops the claim."""
         self.plan = plan(specs, self.ctx, self.timer)
         if self.dry_run:
+            self.planned = specs
             raise PlanOnly()
         assert self.ctx is not None
-        results = obtain(specs, self.ctx, self.keep, self.ray_address)
+        results = obtain(specs, self.ctx, self.keep, self.ray_address, self.measure)
         self.results += results
         return results
 

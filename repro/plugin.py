@@ -291,7 +291,8 @@ def harness(request, repro_context) -> Iterator[Harness]:
         timer = cfg._repro_timer
     h = Harness(get_tier(cfg.getoption("tier")), repro_context, cfg.getoption("seed_base"), dry,
                 request.node, ray_address=cfg.getoption("ray"),
-                keep=plan.keep if plan else frozenset(), timer=timer)
+                keep=plan.keep if plan else frozenset(), timer=timer,
+                measure=plan.measuring(repro_context) if plan and not dry else None)
     yield h
     if h.plan is not None and h.dry_run:
         request.node.user_properties.append((PLAN_PROPERTY, json.dumps(

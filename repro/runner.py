@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from . import direct
 from .config import RunSpec
@@ -12,15 +13,18 @@ from .parallel import parallel_map
 
 log = logging.getLogger("repro.runner")
 
+Measure = Callable[[RunSpec], RunSpec]
+
 
 class RunFailed(RuntimeError):
     """A run a claim needs crashed or diverged: the claim's verdict is "error"."""
 
 
 def obtain(specs: list, ctx: Context, keep: frozenset[str] = frozenset(),
-           ray_address: str | None = None) -> list:
+           ray_address: str | None = None, measure: Measure | None = None) -> list:
     """The finished runs of `specs` (RunSpecs or DirectSpecs), in order; RunFailed if any is
-    not ok."""
+    not ok. `measure(spec)`: what a run trained here measures (engine.get_run); by default,
+    what it asks for."""
     engine = [i for i, s in enumerate(specs) if isinstance(s, RunSpec)]
     got: dict[int, RunResult | DirectResult] = {}
     if engine:
@@ -32,7 +36,7 @@ def obtain(specs: list, ctx: Context, keep: frozenset[str] = frozenset(),
 
             got.update(zip(order, get_runs([specs[i] for i in order], ctx, ray_address)))
         else:
-            got.update(train_all(specs, order, ctx, keep))
+            got.update(train_all(specs, order, ctx, keep, measure))
     got.update(compute_direct({i: s for i, s in enumerate(specs) if isinstance(s, DirectSpec)},
                               ctx))
     for i in sorted(got, key=lambda i: (specs[i].total_epochs, i)):
@@ -42,23 +46,24 @@ def obtain(specs: list, ctx: Context, keep: frozenset[str] = frozenset(),
 
 
 def train_all(specs: list[RunSpec], order: list[int], ctx: Context,
-              keep: frozenset[str]) -> dict[int, RunResult]:
+              keep: frozenset[str], measure: Measure | None = None) -> dict[int, RunResult]:
     """Get the runs in `order`; one whose next checkpoint another process is training is put
     off while other runs are left to train, so a worker never waits while it has work."""
     got: dict[int, RunResult] = {}
+    measured = {i: measure(specs[i]) if measure else None for i in order}
     pending = list(order)
     while pending:
         deferred = []
         for i in pending:
             try:
-                got[i] = get_run(specs[i], ctx, wait=False, keep=keep)
+                got[i] = get_run(specs[i], ctx, wait=False, keep=keep, measure=measured[i])
             except RunBusy as busy:
                 log.info("%s: put off (%s)", specs[i].label(), busy)
                 deferred.append(i)
         if deferred and len(deferred) == len(pending):  # nothing else to do: wait for one
             i = deferred.pop(0)
             log.info("%s: waiting for another process", specs[i].label())
-            got[i] = get_run(specs[i], ctx, wait=True, keep=keep)
+            got[i] = get_run(specs[i], ctx, wait=True, keep=keep, measure=measured[i])
         pending = deferred
     return got
 

@@ -8,7 +8,8 @@ From those plans:
 - groups start costliest first (the plan's own cost, not a table of past timings), so that the
   workers end together;
 - the progress display knows the session's total, and the engine which checkpoints other runs
-  start from (so that pruning keeps them).
+  start from (so that pruning keeps them, and a run stops at them to train them under their own
+  lock) and what the runs that continue a run measure over it (repro.measures).
 The cost is deterministic (multiply-accumulates, see repro.cost), so every worker builds the same
 order, as xdist requires.
 """
@@ -18,6 +19,8 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .config import RunSpec
 
 log = logging.getLogger("repro.schedule")
 
@@ -33,10 +36,19 @@ CONTAINED = 0.9  # a file joins another's group when this share of its epochs ar
 class SessionPlan:
     claims: dict[str, dict] = field(default_factory=dict)  # nodeid -> the claim's plan
     keep: frozenset[str] = frozenset()  # checkpoints some run starts from or ends at
+    specs: list = field(default_factory=list)  # every engine run planned (in memory only)
 
     @property
     def keys_to_train(self) -> set[str]:
         return {k for p in self.claims.values() for k in p.get("keys_to_train", ())}
+
+    def measuring(self, ctx):
+        """What a run trained in `ctx` measures: its own measurements and those of the planned
+        runs that continue it (repro.measures.for_session)."""
+        from .measures import for_session
+
+        planned = list(dict.fromkeys(self.specs))
+        return lambda spec: for_session(spec, planned, ctx.run_tag(spec.dataset))
 
     def totals(self) -> dict:
         """Epochs, runs and cost left to train in the whole session, shared prefixes once."""
@@ -81,6 +93,7 @@ def plan_items(items, make_harness) -> SessionPlan:
         if h.plan is not None:
             session.claims[item.nodeid] = h.plan.to_json()
             keep.update(h.plan.checkpoints)
+            session.specs += [s for s in h.planned if isinstance(s, RunSpec)]
     session.keep = frozenset(keep)
     return session
 

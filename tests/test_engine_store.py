@@ -167,6 +167,29 @@ def test_runs_that_measure_differently_share_their_training(ctx, tmp_path):
     assert reused.epochs_trained == 1 and reused.metrics == alone["lean"]
 
 
+def test_a_run_measuring_for_a_longer_run_lets_it_resume(ctx, tmp_path):
+    """A lean run trained first with the measurements of the run that continues it (as the
+    session asks, repro.measures): the longer run then resumes from its end, and each record is
+    the one its run gives alone."""
+    from repro.measures import for_session
+
+    measured = dict(fisher_at=(1, 3), fisher_steps=(3,), fisher_probe=20, test_every=1)
+    lean, rich = tiny([(2, None)], test_every=0), tiny([(3, None)], **measured)
+    alone = {name: get_run(spec, fresh(ctx, tmp_path, name)).metrics
+             for name, spec in (("lean", lean), ("rich", rich))}
+    store = fresh(ctx, tmp_path, "shared")
+    richer = for_session(lean, [lean, rich], store.run_tag(lean.dataset))
+    assert richer.fisher_at == (1,) and richer.test_every == 1
+    assert store.key(richer) == store.key(lean)
+    first = get_run(lean, store, measure=richer)
+    assert first.spec == lean and first.metrics == alone["lean"]
+    again = get_run(rich, store)
+    assert again.resumed_from == 2 and again.epochs_trained == 1 and again.metrics == alone["rich"]
+    assert get_run(lean, store).metrics == alone["lean"]  # the stored extras are not its record
+    with pytest.raises(ValueError, match="not the training"):
+        get_run(lean, store, measure=rich)
+
+
 def test_fisher_of_a_stored_network_equals_the_one_recorded_in_training(ctx):
     from repro.engine import load_model, measure_fisher
     spec = tiny([(3, None)], fisher_at=(3,), fisher_probe=20)

@@ -266,3 +266,53 @@ def test_xdist_gives_the_numbers_of_a_plain_run_and_trains_a_shared_run_once(
         assert [r["metrics"] for r in v["runs"]] == [r["metrics"] for r in w["runs"]]
     for v in out.values():  # 2 blur runs of 4 epochs + 1 clean run of 4: 12 epochs, once
         assert sum(x["epochs_trained"] for x in v.values()) == 12
+
+
+MEASURING = {"test_lean": '''
+from repro.harness import claim
+from repro.stats import expect_mean_at_most
+
+TINY = dict(width=(4, 8), train_size=100, resolution=None, batch_size=32, test_every=0)
+
+@claim("demo/lean", paper="Demo", statement="x")
+def test_lean(harness):
+    runs = harness.runs([harness.spec([(2, None)], 0, **TINY),
+                         harness.spec([(6, "blur")], 0, **TINY)])
+    harness.record([expect_mean_at_most([r.final("test_acc") for r in runs], at_most=1,
+                                        reason="accuracy")])
+''', "test_rich": '''
+from repro.harness import claim
+from repro.stats import expect_mean_at_most
+
+TINY = dict(width=(4, 8), train_size=100, resolution=None, batch_size=32, fisher_probe=20)
+
+@claim("demo/rich", paper="Demo", statement="x")
+def test_rich(harness):
+    run, = harness.runs([harness.spec([(3, None)], 0, fisher_at=(1, 3), **TINY)])
+    assert [("fisher" in m) for m in run.metrics] == [True, False, True]
+    harness.record([expect_mean_at_most([run.final("test_acc")], at_most=1, reason="accuracy")])
+'''}
+
+
+@pytest.mark.slow
+def test_a_run_trained_first_measures_for_the_session_s_runs_that_continue_it(
+        project, tmp_path, fake_data):
+    """The lean claim goes first (it costs more) and its 2-epoch run measures what the rich
+    claim's 3-epoch run asks over those epochs, so the rich run trains its last epoch only; each
+    claim's records are those of a session of its own."""
+    project.makepyfile(**MEASURING)
+    args = ["--data-dir", str(fake_data)]
+
+    def session(name, *files):
+        run(project, *files, *args, "--store", str(tmp_path / name / "s"), "--report",
+            str(tmp_path / name / "r")).assert_outcomes(passed=len(files))
+        results = tmp_path / name / "r" / "smoke" / "results.json"
+        return {v["claim"]: v for v in json.loads(results.read_text())["verdicts"]}
+
+    both = session("both", "test_lean.py", "test_rich.py")
+    assert list(both) == ["demo/lean", "demo/rich"]
+    assert [both[c]["epochs_trained"] for c in both] == [2 + 6, 1]
+    for name in ("lean", "rich"):
+        alone = session(name, f"test_{name}.py")[f"demo/{name}"]
+        assert [r["metrics"] for r in alone["runs"]] == [r["metrics"]
+                                                         for r in both[f"demo/{name}"]["runs"]]
