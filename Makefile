@@ -42,14 +42,16 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy repro
 
 # The tier at other seed bases (reports/seed-base-<N>/), then every claim whose verdict differs
-# from the committed report's (repro.seedbase); run on a store of its own or the default one
+# from the committed report's (repro.seedbase); run on a store of its own or the default one.
+# CLAIMS="claims/test_a.py claims/test_b.py" runs some claim files only, compared on those alone.
 BASES ?= 1000 2000
+CLAIMS ?= claims/
 seed-bases: $(VENV)/.installed
 	for b in $(BASES); do \
-	  $(VENV)/bin/pytest claims/ -n $(JOBS) $(DATA_ARGS) $(PROGRESS) --seed-base $$b \
+	  $(VENV)/bin/pytest $(CLAIMS) -n $(JOBS) $(DATA_ARGS) $(PROGRESS) --seed-base $$b \
 	    --report reports/seed-base-$$b $(PYTEST_ARGS) || true; done
-	$(VENV)/bin/python -m repro.seedbase reports/smoke/results.json \
-	  $(foreach b,$(BASES),reports/seed-base-$(b)/smoke/results.json)
+	$(VENV)/bin/python -m repro.seedbase $(if $(filter-out claims/,$(CLAIMS)),--common) \
+	  reports/smoke/results.json $(foreach b,$(BASES),reports/seed-base-$(b)/smoke/results.json)
 
 paper-plan: $(VENV)/.installed
 	$(VENV)/bin/pytest claims/ --tier paper --dry-run $(DATA_ARGS)

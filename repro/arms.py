@@ -6,6 +6,10 @@ a list of phases (`Run` adds RunSpec overrides) for a network trained by the eng
 `repro.direct` recipe for a run computed directly (deep linear networks). `harness.train(arms)`
 returns `Results`: `results[name]` is an `ArmResult`, whose values come back as arrays indexed
 [condition, seed], or [seed] for an arm of one recipe.
+
+An arm under a deficit names its matched control (`control=`, the name of another arm whose runs
+differ only in the deficit: repro.protocols), and `results.effect(name)` gives the same-seed
+difference from it; the harness refuses a control that is not matched.
 """
 from __future__ import annotations
 
@@ -43,12 +47,14 @@ class Arm:
     seeds: None for the tier's seeds; n for the first n of the claim's seed sequence (the tier's,
     then the integers after them); a range for those positions of it (`range(2, 5)`: the third to
     fifth). overrides: RunSpec fields for every recipe of the arm. by: what the condition
-    values are, for tables ("T", "onset")."""
+    values are, for tables ("T", "onset"). control: the arm whose runs are this arm's matched
+    controls, condition by condition and seed by seed."""
 
     recipes: Recipe | Mapping[Any, Recipe]
     seeds: int | range | None = None
     overrides: Mapping[str, Any] = field(default_factory=dict)
     by: str = "condition"
+    control: str | None = None
 
     def conditions(self) -> dict[Any, Recipe]:
         if isinstance(self.recipes, Mapping):
@@ -80,6 +86,7 @@ class ArmResult:
     seeds: list[int]
     runs: list[list[Result]]
     by: str = "condition"
+    control: str | None = None
 
     @property
     def single(self) -> bool:
@@ -148,6 +155,26 @@ class Results(Mapping[str, ArmResult]):
         """{arm: its final values} (see ArmResult.final)."""
         return {name: arm.final(metric, percent) for name, arm in self.items()}
 
+    def effect(self, name: str, metric: str = "test_acc", percent: bool = True) -> np.ndarray:
+        """The arm's final `metric` minus its matched control's, same condition and seed
+        ([condition, seed], or [seed]): a deficit's effect (accuracy in points by default)."""
+        arm = self[name]
+        if arm.control is None:
+            raise ValueError(f"arm {name!r} names no matched control")
+        control = self[arm.control]
+        rows = []
+        for c, row in zip(arm.conditions, arm.runs):
+            ctrl = control.runs[control.conditions.index(c)]
+            by_seed = {r.spec.seed: r for r in ctrl}
+            rows.append([(r.final(metric) - by_seed[r.spec.seed].final(metric))
+                         * (100 if percent else 1) for r in row])
+        out = np.array(rows, float)
+        return out[0] if arm.single else out
+
+    def effects(self, metric: str = "test_acc", percent: bool = True) -> dict[str, np.ndarray]:
+        """{arm: its effect} for every arm that names a matched control."""
+        return {n: self.effect(n, metric, percent) for n, a in self.items() if a.control}
+
 
 def expand(arms: Mapping[str, Arm | Recipe], seeds: Callable[[int], list[int]], tier_seeds: int,
            make_spec: Callable[[Recipe, int, dict], Spec]) -> tuple[list, list[Spec]]:
@@ -167,10 +194,39 @@ def expand(arms: Mapping[str, Arm | Recipe], seeds: Callable[[int], list[int]], 
                 row.append(len(specs))
                 specs.append(make_spec(recipe, seed, dict(arm.overrides)))
             idx.append(row)
-        layout.append((name, list(arm.conditions()), arm_seeds, idx, arm.by))
+        layout.append((name, list(arm.conditions()), arm_seeds, idx, arm.by, arm.control))
     return layout, specs
+
+
+def unmatched(layout, specs: list[Spec], matched: Callable[[Spec, Spec], str]) -> list[str]:
+    """Every way an arm's named control fails to be its matched control (`matched(run,
+    control)` says what differs, '' for nothing), as sentences; [] when all are matched."""
+    arms = {entry[0]: entry for entry in layout}
+    out = []
+    for name, conds, seeds, idx, _, control in layout:
+        if control is None:
+            continue
+        if control not in arms:
+            out.append(f"arm {name!r}: its control {control!r} is not an arm of the claim")
+            continue
+        _, c_conds, c_seeds, c_idx, _, _ = arms[control]
+        for cond, row in zip(conds, idx):
+            if cond not in c_conds:
+                out.append(f"arm {name!r}: its control {control!r} has no condition {cond!r}")
+                continue
+            c_row = dict(zip(c_seeds, c_idx[c_conds.index(cond)]))
+            for seed, i in zip(seeds, row):
+                if seed not in c_row:
+                    out.append(f"arm {name!r}: its control {control!r} has no seed {seed}")
+                    continue
+                why = matched(specs[i], specs[c_row[seed]])
+                if why:
+                    out.append(f"arm {name!r} at {cond!r}, seed {seed}: control {control!r} is "
+                               f"not matched ({why})")
+    return out
 
 
 def fold(layout, results: list[Result]) -> Results:
     return Results({name: ArmResult(name, conds, seeds, [[results[i] for i in row] for row in idx],
-                                    by) for name, conds, seeds, idx, by in layout})
+                                    by, control)
+                    for name, conds, seeds, idx, by, control in layout})

@@ -111,6 +111,12 @@ class RunSpec:
                    exponential, one made only of deficit phases is constant, and they are named so
                    (that is how a restarted branch shares its prefix with constant-rate runs).
 
+    lr_restart_at: with the exponential schedule, the epoch at which the rate starts again from
+    its first value (lr, then lr * lr_decay, ...): the `restart` protocol of the deficit claims
+    (repro.protocols; Pawlak 2025, arXiv 2510.09687, Fig. 1a: "restarting learning rate after
+    deficit epochs"). None, 0, or an epoch at or past the run's end restarts nothing and is None,
+    so a run's prefix before its restart is the same training as the run that never restarts.
+
     Measurements (MEASUREMENTS: none of them changes training, none is part of the key):
     fisher_at: epochs after which the Fisher trace (repro.fisher, `fisher_estimator`, on a fixed
     class-balanced probe of `fisher_probe` clean training images) is added to the metrics.
@@ -133,6 +139,7 @@ class RunSpec:
     lr: float = 0.05
     lr_schedule: str = "exponential"
     lr_decay: float = 0.97
+    lr_restart_at: int | None = None
     momentum: float = 0.9
     weight_decay: float = 5e-4
     batch_size: int = 128
@@ -170,6 +177,16 @@ class RunSpec:
         object.__setattr__(self, "width", tuple(self.width))
         if self.total_epochs <= 0:
             raise ValueError("a run needs at least one epoch of training")
+        if self.lr_restart_at is not None:
+            if isinstance(self.lr_restart_at, bool) or not isinstance(self.lr_restart_at, int) \
+                    or self.lr_restart_at < 0:
+                raise ValueError(f"lr_restart_at must be a non-negative epoch, got "
+                                 f"{self.lr_restart_at!r}")
+            if self.lr_schedule != "exponential":
+                raise ValueError(f"lr_restart_at restarts the exponential schedule; this run's is "
+                                 f"{self.lr_schedule!r}")
+            if not 0 < self.lr_restart_at < self.total_epochs:
+                object.__setattr__(self, "lr_restart_at", None)
         if self.batch_size <= 0 or self.lr <= 0 or (self.depth is not None and self.depth <= 0):
             raise ValueError("batch_size, lr and depth must be positive")
         fisher_at = tuple(sorted(set(self.fisher_at)))
@@ -229,6 +246,8 @@ class RunSpec:
         if self.lr_schedule == "constant":
             return self.lr
         if self.lr_schedule == "exponential":
+            if self.lr_restart_at is not None and epoch >= self.lr_restart_at:
+                return self.lr * self.lr_decay ** (epoch - self.lr_restart_at)
             return self.lr * self.lr_decay**epoch
         # restart: constant during a deficit, then decay counted from the end of the last deficit
         # that started at or before this epoch.
@@ -258,6 +277,8 @@ class RunSpec:
         """The training as plain data, in the form that defines its identity (no measurement)."""
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
              if f.name not in MEASUREMENTS}
+        if d["lr_restart_at"] is None:  # the keys of runs that never restart, as before it existed
+            del d["lr_restart_at"]
         d["phases"] = [[p.epochs, p.deficit] + ([p.settings()] if p.settings() else [])
                        for p in self.phases]
         d["width"] = list(self.width)
@@ -290,7 +311,8 @@ class RunSpec:
         ph = "+".join(f"{p.epochs}{'·' + p.deficit if p.deficit else ''}"
                       + "".join(f"·{k}={v}" for k, v in p.settings().items())
                       for p in self.phases)
-        return f"{self.model}/{self.dataset} seed={self.seed} [{ph}]"
+        restart = f" restart@{self.lr_restart_at}" if self.lr_restart_at is not None else ""
+        return f"{self.model}/{self.dataset} seed={self.seed} [{ph}]{restart}"
 
 
 def shared_epochs(a: RunSpec, b: RunSpec, device_tag: str = "cpu-1t") -> int:

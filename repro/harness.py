@@ -21,12 +21,13 @@ from typing import Any
 
 import pytest
 
-from .arms import Arm, Recipe, Results, Run, expand, fold
+from .arms import Arm, Recipe, Results, Run, expand, fold, unmatched
 from .config import Phase, RunSpec
 from .data import DataNotFound
 from .direct import DirectRecipe, DirectSpec
 from .engine import Context, RunResult, load_model, measure_fisher
 from .plan import Plan, plan
+from .protocols import PROTOCOLS, matched
 from .recording import (
     VERDICT_PROPERTY,
     ClaimInfo,
@@ -41,19 +42,26 @@ from .verdict import Check, Verdict, outcome_of
 PLAN_PROPERTY = "repro_plan"
 
 __all__ = ["PLAN_PROPERTY", "VERDICT_PROPERTY", "Arm", "Harness", "PlanOnly", "Run",
-           "RunFailed", "claim"]
+           "RunFailed", "UnmatchedControl", "claim"]
 
 
 class PlanOnly(Exception):
     """Raised in a dry run once the claim has declared its runs."""
 
 
+class UnmatchedControl(ValueError):
+    """An arm's named control differs from it in more than the deficit."""
+
+
 def claim(claim_id: str, *, paper: str, statement: str, paper_value: str = "",
           settings: Mapping[str, Any] | None = None,
           expected_failures: Mapping[str, str] | None = None,
-          not_run: Mapping[str, str] | None = None):
+          not_run: Mapping[str, str] | None = None, protocols: bool = False):
     """Mark a test function as the check of one paper claim; it receives `harness`.
 
+    protocols: judge the claim under each protocol of repro.protocols (a pytest parameter,
+    `-k published`, `-k restart`); the function then receives `protocol` too, and
+    expected_failures and not_run may be keyed by (tier, protocol) as well as by tier.
     settings: {tier name: the claim's setting at that tier} (harness.setting).
     expected_failures: {tier name: the measured reason} for a claim known not to replicate at
     that tier: a strict xfail, so that an unexpected pass is flagged; the report says "not
@@ -62,22 +70,27 @@ def claim(claim_id: str, *, paper: str, statement: str, paper_value: str = "",
     numbers measured apart: the test is skipped and the report gives the reason."""
     info = ClaimInfo(claim_id, paper, statement, paper_value)
 
+    def per(table: Mapping | None, h: Harness) -> str:
+        table = table or {}
+        return table.get((h.tier.name, h.protocol), "") or table.get(h.tier.name, "")
+
     def deco(fn):
-        def begin(h: Harness) -> None:
-            h.begin(info, settings, expected_failures or {})
+        def begin(h: Harness, kwargs: dict) -> None:
+            h.protocol = kwargs.get("protocol")
+            h.begin(info, settings, {h.tier.name: per(expected_failures, h)})
 
         def plan_call(**kwargs):  # schedule.plan_items: the claim, called on a dry-run harness
             h: Harness = kwargs["harness"]
-            begin(h)
-            if h.tier.name in (not_run or {}):
+            begin(h, kwargs)
+            if per(not_run, h):
                 return None
             return fn(**kwargs)
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             h: Harness = kwargs["harness"]
-            begin(h)
-            reason = (not_run or {}).get(h.tier.name)
+            begin(h, kwargs)
+            reason = per(not_run, h)
             if reason:
                 if not h.dry_run:
                     attach(h.node, h._verdict("not run", [], notes=[reason]))
@@ -98,6 +111,11 @@ def claim(claim_id: str, *, paper: str, statement: str, paper_value: str = "",
         wrapper._repro_declared = {  # type: ignore[attr-defined]
             "settings": dict(settings or {}), "expected_failures": dict(expected_failures or {}),
             "not_run": dict(not_run or {})}
+        # the keyword arguments of each of its pytest items, for tests that call claims directly
+        wrapper._repro_params = (  # type: ignore[attr-defined]
+            [{"protocol": p} for p in PROTOCOLS] if protocols else [{}])
+        if protocols:
+            return pytest.mark.parametrize("protocol", PROTOCOLS)(wrapper)
         return wrapper
 
     return deco
@@ -122,6 +140,8 @@ class Harness:
         self.expected_failure = ""
         self.results: list = []
         self.plan: Plan | None = None
+        self.protocol: str | None = None  # repro.protocols, for a claim judged under each
+        self.arms: list = []  # every arm declared: (name, control, conditions, seeds, specs)
         self._t0 = time.perf_counter()
 
     def begin(self, info: ClaimInfo, settings: Mapping[str, Any] | None,
@@ -165,6 +185,12 @@ class Harness:
         store or trained now; results labelled by arm, condition and seed."""
         layout, specs = expand(arms, self.seeds_for, len(self.tier.seeds),
                                lambda r, seed, over: self.spec(r, seed, **{**overrides, **over}))
+        wrong = unmatched(layout, specs, matched)
+        if wrong:
+            claim_id = self.info.id if self.info else "?"
+            raise UnmatchedControl(f"claim {claim_id}: " + "; ".join(wrong))
+        self.arms += [(name, control, conds, seeds, [specs[i] for row in idx for i in row])
+                      for name, conds, seeds, idx, _, control in layout]
         return fold(layout, self.runs(specs))
 
     def runs(self, specs: list) -> list:
@@ -211,7 +237,8 @@ class Harness:
         return build_verdict(self.info, self.node, self.tier.name, outcome, checks,
                              self.results, time.perf_counter() - self._t0,
                              expected_failure=self.expected_failure,
-                             provenance=self._provenance(), default_seeds=self.seeds, **kw)
+                             provenance=self._provenance(), default_seeds=self.seeds,
+                             protocol=self.protocol or "", **kw)
 
     def _provenance(self) -> dict:
         """The data and device behind the claim's engine runs."""

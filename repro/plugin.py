@@ -296,7 +296,8 @@ def harness(request, repro_context) -> Iterator[Harness]:
     yield h
     if h.plan is not None and h.dry_run:
         request.node.user_properties.append((PLAN_PROPERTY, json.dumps(
-            {"claim": h.info.id if h.info else request.node.nodeid,
+            {"claim": (h.info.id + (f"[{h.protocol}]" if h.protocol else "")) if h.info
+             else request.node.nodeid,
              **{k: v for k, v in h.plan.to_json().items() if k not in ("keys", "macs_by_key")}
              })))
 

@@ -64,7 +64,17 @@ def mean_power(effect: float, sd: float, bound: float, n: int, trials: int = TRI
     return float(np.mean(m <= bound))
 
 
-POWER = {"drop": drop_power, "paired": paired_power}
+def equivalence_power(effect: float, sd: float, margin: float, n: int, trials: int = TRIALS,
+                      seed: int = 0) -> float:
+    """P(expect_equivalent passes) with n seeds drawn from N(effect, sd): both one-sided tests
+    of the TOST below 0.05."""
+    v = np.random.default_rng(seed).normal(effect, sd, (trials, n))
+    m, se = v.mean(1), v.std(1, ddof=1) / np.sqrt(n)
+    p = np.maximum(sps.t.sf((m + margin) / se, n - 1), sps.t.cdf((m - margin) / se, n - 1))
+    return float(np.mean(p < 0.05))
+
+
+POWER = {"drop": drop_power, "paired": paired_power, "equivalence": equivalence_power}
 
 
 def check_power(check: dict, trials: int = TRIALS, most: int = 30) -> dict | None:
@@ -74,6 +84,14 @@ def check_power(check: dict, trials: int = TRIALS, most: int = 30) -> dict | Non
     if not ci or n < 2 or any(c is None for c in ci) or m is None:
         return None
     sd = (ci[1] - ci[0]) / 2 / float(sps.t.ppf(0.975, n - 1)) * np.sqrt(n)
+    if bound.startswith("within +-"):
+        margin = float(bound.split()[1].removeprefix("+-"))
+
+        def power(k):
+            return equivalence_power(m, sd, margin, k, trials)
+
+        need = next((k for k in range(2, most + 1) if power(k) >= TARGET), None)
+        return {"sd": float(sd), "power": power(n), "seeds_for_80": need}
     value = float(bound.split()[-1]) if not bound.startswith(">=") else float(
         bound.split()[1].rstrip(","))
     if bound.startswith(">="):
@@ -125,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m repro.power", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("kind", choices=sorted(POWER),
-                    help="drop: two arms, Welch t (expect_drop); paired: same-seed differences")
+                    help="drop: two arms, Welch t (expect_drop); paired: same-seed differences; "
+                         "equivalence: TOST within +-bound (expect_equivalent)")
     ap.add_argument("--effect", type=float, required=True, help="measured mean effect")
     ap.add_argument("--sd", type=float, required=True,
                     help="measured seed sd (of each arm for drop, of the differences for paired)")

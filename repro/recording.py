@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from .verdict import Check, Verdict, outcome_of
+from .verdict import Check, Verdict, explained_by, outcome_of
 
 VERDICT_PROPERTY = "repro_verdict"
 
@@ -52,7 +52,10 @@ def fail_unless_passed(v: Verdict) -> None:
     if v.outcome != "pass":
         failed = "; ".join(f"{c.name}: {c.measured:.4g} not {c.bound}"
                            for c in v.checks if not c.passed)
-        pytest.fail(f"claim {v.claim} not replicated at tier {v.tier}: {failed}", pytrace=False)
+        why = (f" (the effect appears, and the {', '.join(explained_by(v.checks))} control "
+               "explains it)" if v.outcome == "explained" else "")
+        pytest.fail(f"claim {v.claim} not replicated at tier {v.tier}{why}: {failed}",
+                    pytrace=False)
 
 
 __all__ = ["VERDICT_PROPERTY", "ClaimInfo", "attach", "build_verdict", "fail_unless_passed",

@@ -11,18 +11,62 @@ from pathlib import Path
 from tabulate import tabulate
 
 from .data import describe
+from .protocols import DESCRIPTION, PROTOCOLS
 from .sources import legend
-from .verdict import Check, Verdict
+from .verdict import Check, Verdict, explained_by
 
 WORDS = {"pass": "replicated", "fail": "NOT replicated", "error": "error",
-         "not run": "not run at this tier"}
+         "not run": "not run at this tier", "explained": "NOT replicated: explained by"}
 
 
 def verdict_word(v: Verdict) -> str:
     word = WORDS[v.outcome]
+    if v.outcome == "explained":
+        word += " the " + " and ".join(explained_by(v.checks)) + " control"
     if v.expected_failure:
-        return word + (" (expected)" if v.outcome == "fail" else " (expected not to)")
+        return word + (" (expected)" if v.outcome in ("fail", "explained")
+                       else " (expected not to)")
     return word
+
+
+def base_claim(v: Verdict) -> str:
+    """The claim's id without its protocol parameter."""
+    return v.claim.removesuffix(f"[{v.protocol}]") if v.protocol else v.claim
+
+
+def pair_meaning(outcomes: dict[str, str]) -> str:
+    """What a claim's verdicts under the two protocols mean together, in words."""
+    pub, rst = outcomes.get("published"), outcomes.get("restart")
+    if pub is None or rst is None:
+        return "judged under one protocol only in this report"
+    if "not run" in (pub, rst) or "error" in (pub, rst):
+        return "no pair to read: " + ("not run" if "not run" in (pub, rst) else "an error")
+    if "explained" in (pub, rst):
+        which = [p for p, o in (("published", pub), ("restart", rst)) if o == "explained"]
+        return (f"under {' and '.join(which)} the effect appears, but a control shows it "
+                "without the claimed cause: not a replication there")
+    if pub == rst == "pass":
+        return "replicated under both: the verdict does not hang on the learning-rate schedule"
+    if pub == rst:
+        return "replicated under neither protocol"
+    if pub == "pass":
+        return ("replicated under the paper's schedule only, not when the rate restarts at "
+                "removal: the verdict depends on the schedule after removal")
+    return ("replicated only when the rate restarts at removal, not under the paper's own "
+            "schedule: the verdict depends on the schedule after removal")
+
+
+def protocol_table(verdicts: list[Verdict]) -> str:
+    """Each claim judged under both protocols: its two verdicts side by side, and their meaning."""
+    by_claim: dict[str, dict[str, Verdict]] = {}
+    for v in verdicts:
+        if v.protocol:
+            by_claim.setdefault(base_claim(v), {})[v.protocol] = v
+    rows = [[claim, *(verdict_word(vs[p]) if p in vs else "" for p in PROTOCOLS),
+             pair_meaning({p: v.outcome for p, v in vs.items()})]
+            for claim, vs in sorted(by_claim.items())]
+    return tabulate(rows, headers=["claim", *PROTOCOLS, "what the pair means"],
+                    tablefmt="github")
 
 
 def environment() -> dict:
@@ -74,6 +118,20 @@ def markdown(results: dict, verdicts: list[Verdict], figures: dict[str, str]) ->
         "PROTOCOL.md).",
         legend(),
         "",
+    ]
+    if any(v.protocol for v in verdicts):
+        lines += [
+            "## Protocols side by side",
+            "",
+            "Each deficit claim of Achille et al. is judged under two protocols: `published`, "
+            f"{DESCRIPTION['published']}; and `restart`, {DESCRIPTION['restart']}. Every "
+            "deficit is compared with its matched control (the same epochs at the same rates, "
+            "clean data).",
+            "",
+            protocol_table(verdicts),
+            "",
+        ]
+    lines += [
         "## Summary",
         "",
         "One row per check, the failed checks of a claim first.",

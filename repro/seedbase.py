@@ -2,6 +2,7 @@
 
     make seed-bases BASES="1000 2000"      # runs the tier at each base, then this
     python -m repro.seedbase reports/smoke/results.json reports/seed-base-1000/results.json ...
+    python -m repro.seedbase --common ...   # only the claims every report has
 
 A claim whose verdict differs between seed bases has too little power for its bound: its seed
 count or its setting must change (repro.power). Prints every claim's verdict per base, then the
@@ -28,11 +29,21 @@ def differing(reports: list[tuple[int, dict[str, str]]]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    paths = [Path(p) for p in (sys.argv[1:] if argv is None else argv)]
+    args = list(sys.argv[1:] if argv is None else argv)
+    # --common: compare the claims every report has (a session that ran some claims at other
+    # bases); the others are listed as not compared, never as agreeing
+    common = "--common" in args
+    paths = [Path(p) for p in args if p != "--common"]
     if len(paths) < 2:
         print(__doc__)
         return 2
     reports = [verdicts(p) for p in paths]
+    if common:
+        shared = set.intersection(*(set(v) for _, v in reports))
+        left = sorted(set().union(*(v for _, v in reports)) - shared)
+        if left:
+            print(f"not compared (missing from some report): {', '.join(left)}\n")
+        reports = [(b, {c: o for c, o in v.items() if c in shared}) for b, v in reports]
     claims = sorted(set().union(*(v for _, v in reports)))
     rows = [[c, *(v.get(c, "missing") for _, v in reports)] for c in claims]
     print(tabulate(rows, headers=["claim", *(f"seed base {b}" for b, _ in reports)],

@@ -54,3 +54,35 @@ def _layout(runs: Results, name: str, like: str | None) -> str:
     if like is None:
         raise KeyError(f"{name!r} is no arm; give like= the arm whose layout it has")
     return like
+
+
+def effect_table(runs: Results, *, metric: str = "test_acc", reference: str | None = "none",
+                 extra: Callable[[str, Any], dict] | None = None) -> list[dict]:
+    """One row per arm and condition: its final `metric` (%, mean and sd over seeds), and for an
+    arm with a matched control the same-seed effect against it (the judged comparison); with a
+    `reference` arm of one run (the no-deficit run), the same-seed change against it, which
+    differs in epochs or rates and is reported, never judged."""
+    acc = runs.final(metric, percent=True)
+    ref = acc.get(reference) if reference else None
+    rows = []
+    for name, arm in runs.items():
+        effect = runs.effect(name, metric) if arm.control else None
+        for i, cond in enumerate(arm.conditions):
+            v = acc[name] if arm.single else acc[name][i]
+            m, sd = mean_sd(v)
+            row: dict[str, Any] = {"arm": name}
+            if cond is not SINGLE:
+                row[arm.by] = cond
+            row.update({"seeds": len(v), "final test acc %": float(m), "sd": float(sd)})
+            if effect is not None:
+                e = effect if arm.single else effect[i]
+                em, esd = mean_sd(e)
+                row.update({"vs matched control (points)": float(em), "its sd": float(esd)})
+            else:
+                row.update({"vs matched control (points)": None, "its sd": None})
+            if ref is not None and reference is not None and runs[reference].single:
+                row[f"vs {reference} (reference)"] = float((v - ref[: len(v)]).mean())
+            if extra:
+                row.update(extra(name, cond))
+            rows.append(row)
+    return rows

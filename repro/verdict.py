@@ -18,6 +18,10 @@ class Check:
     p_value: float | None = None
     effect_size: float | None = None
     n: int = 0  # seeds (or points) behind the statistic
+    # A check on a control, not on the claim: the name of a control that would show the claimed
+    # effect without the claimed cause. When it alone fails, the claim's effect appears but this
+    # control explains it (outcome "explained").
+    explains: str = ""
 
 
 @dataclass
@@ -26,7 +30,7 @@ class Verdict:
     paper: str
     statement: str
     tier: str
-    outcome: str
+    outcome: str  # pass, fail, explained (by a control), error, not run
     checks: list[Check] = field(default_factory=list)
     paper_value: str = ""
     notes: list[str] = field(default_factory=list)
@@ -41,6 +45,7 @@ class Verdict:
     expected_failure: str = ""  # why this claim is known not to replicate at this tier
     data: list[dict] = field(default_factory=list)  # source and digest of each dataset read
     device: dict = field(default_factory=dict)  # what trained the runs (Backend.identity)
+    protocol: str = ""  # repro.protocols, for a claim judged under each
 
     def to_json(self) -> dict:
         return _clean(asdict(self))
@@ -55,7 +60,17 @@ class Verdict:
 
 
 def outcome_of(checks: list[Check]) -> str:
-    return "pass" if checks and all(c.passed for c in checks) else "fail"
+    """pass: every check passes; explained: the claim's own checks pass and a control check
+    fails (the effect appears without its cause); fail: a claim check fails, or there is none."""
+    own = [c for c in checks if not c.explains]
+    if not own or not all(c.passed for c in own):
+        return "fail"
+    return "pass" if all(c.passed for c in checks) else "explained"
+
+
+def explained_by(checks: list[Check]) -> list[str]:
+    """The controls whose checks failed: those that explain the effect."""
+    return list(dict.fromkeys(c.explains for c in checks if c.explains and not c.passed))
 
 
 def _clean(x):

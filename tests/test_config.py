@@ -44,7 +44,8 @@ KEYED_BASE = spec([(2, "blur"), (3, None)])
 OTHER_VALUE = {
     "dataset": "mnist", "model": "fc", "phases": ((2, "vflip"), (3, None)), "seed": 1,
     "train_size": 100, "resolution": 8, "pad_to": 12, "width": (4, 8), "depth": 2, "lr": 0.1,
-    "lr_schedule": "constant", "lr_decay": 0.9, "momentum": 0.5, "weight_decay": 1e-3,
+    "lr_schedule": "constant", "lr_decay": 0.9, "lr_restart_at": 2, "momentum": 0.5,
+    "weight_decay": 1e-3,
     "batch_size": 64, "augment": False, "fisher_at": (2,), "fisher_probe": 100,
     "fisher_estimator": "sampled", "test_every": 0, "fisher_steps": (3, 7),
 }

@@ -316,3 +316,32 @@ def test_a_run_trained_first_measures_for_the_session_s_runs_that_continue_it(
         alone = session(name, f"test_{name}.py")[f"demo/{name}"]
         assert [r["metrics"] for r in alone["runs"]] == [r["metrics"]
                                                          for r in both[f"demo/{name}"]["runs"]]
+
+
+PROTOCOL_CLAIM = '''
+from repro.harness import claim
+from repro.stats import expect_drop
+
+@claim("demo/both", paper="Demo", statement="x", protocols=True,
+       expected_failures={("smoke", "restart"): "measured: it does not hold under restart"})
+def test_both(harness, protocol):
+    assert harness.protocol == protocol
+    a, b = ([60, 61, 59], [50, 51, 49]) if protocol == "published" else ([50, 51, 49], [60, 61, 59])
+    harness.record([expect_drop(a, b, at_least=5, reason="demo")])
+'''
+
+
+@pytest.mark.slow
+def test_a_claim_with_protocols_is_one_test_per_protocol_selected_by_k(project, tmp_path):
+    project.makepyfile(test_both=PROTOCOL_CLAIM)
+    res = run(project, "-k", "restart", "--store", str(tmp_path / "s"),
+              "--report", str(tmp_path / "r"))
+    res.assert_outcomes(xfailed=1, deselected=1)
+    res = run(project, "--store", str(tmp_path / "s"), "--report", str(tmp_path / "r"))
+    res.assert_outcomes(passed=1, xfailed=1)
+    out = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())
+    assert {(v["claim"], v["protocol"], v["outcome"]) for v in out["verdicts"]} == {
+        ("demo/both[published]", "published", "pass"), ("demo/both[restart]", "restart", "fail")}
+    md = (tmp_path / "r" / "smoke" / "REPORT.md").read_text()
+    assert "## Protocols side by side" in md
+    assert "replicated under the paper's schedule only" in md

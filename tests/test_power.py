@@ -53,3 +53,18 @@ def test_the_seed_base_comparison_lists_the_claims_whose_verdict_differs(tmp_pat
     out = capsys.readouterr().out
     assert "1 of 2 claims" in out and "y: 0: fail, 1000: pass" in out
     assert main([a, report("c", 2000, {"x": "pass", "y": "fail"})]) == 0
+
+
+def test_seedbase_common_compares_only_the_claims_every_report_has(tmp_path, capsys):
+    def report(name, base, outcomes):
+        p = tmp_path / f"{name}.json"
+        p.write_text(json.dumps({"seed_base": base, "verdicts": [
+            {"claim": c, "outcome": o} for c, o in outcomes.items()]}))
+        return str(p)
+
+    full = report("full", 0, {"x": "pass", "y": "fail", "z": "pass"})
+    part = report("part", 6000, {"x": "pass", "y": "fail"})
+    assert main([full, part]) == 1  # z missing: differs
+    assert main(["--common", full, part]) == 0
+    assert "not compared (missing from some report): z" in capsys.readouterr().out
+    assert main(["--common", full, report("bad", 7000, {"x": "fail"})]) == 1

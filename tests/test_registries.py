@@ -14,6 +14,7 @@ import torch
 import repro.deficits
 from repro import backend, config, cost, data, fisher, models, plugin
 from repro.config import RunSpec
+from repro.protocols import PROTOCOLS
 from repro.tiers import TIERS
 
 
@@ -158,8 +159,11 @@ def test_each_tier_declares_its_own_failures_and_the_same_computation_carries_th
     one tier holds at the other, so both declare the same."""
     settings = declared["settings"]
     for kind in ("expected_failures", "not_run"):
-        for tier, reason in declared[kind].items():
+        for key, reason in declared[kind].items():
+            tier = key[0] if isinstance(key, tuple) else key  # (tier, protocol) or tier
             assert tier in TIERS and tier in settings, f"{name}: {kind} for unknown tier {tier}"
+            if isinstance(key, tuple):
+                assert key[1] in PROTOCOLS, f"{name}: {kind} for unknown protocol {key[1]}"
             assert reason.strip(), f"{name}: {kind}[{tier}] has no reason"
     same = len(settings) == len(TIERS) and len({repr(v) for v in settings.values()}) == 1
     if same and name.split("::")[0] in DIRECT_CLAIM_FILES:

@@ -58,3 +58,23 @@ def test_compare_finds_a_changed_metric_and_counts_test_evaluations_apart():
     assert compare(report(0.3, 0.2), report(0.3, None)) == ([], 1)
     diffs, _ = compare(report(0.3, 0.2), report(0.31, 0.2))
     assert diffs == ["c: r: epoch 1 train_acc: 0.3 -> 0.31"]
+
+
+def test_a_claim_judged_under_both_protocols_shows_both_verdicts_side_by_side():
+    from repro.verdict import outcome_of
+
+    explained = [PASSING, Check("flip - blur", 0.2, ">= 1", False, reason="r",
+                                explains="vertical flip")]
+    pub = Verdict(claim="demo/claim[published]", paper="Demo", statement="x", tier="smoke",
+                  outcome=outcome_of(explained), checks=explained, protocol="published")
+    rst = Verdict(claim="demo/claim[restart]", paper="Demo", statement="x", tier="smoke",
+                  outcome="pass", checks=[PASSING], protocol="restart")
+    md = markdown({"tier": "smoke", "generated": "now", "command": "pytest", "seed_base": 0,
+                   "environment": {"machine": "m", "threads": 1, "python": "3", "torch": "t",
+                                   "cuda": None}}, [pub, rst], {})
+    side = md.split("## Protocols side by side", 1)[1].split("\n## ", 1)[0]
+    (row,) = [r for r in side.splitlines() if r.startswith("| demo/claim ")]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[:3] == ["demo/claim", "NOT replicated: explained by the vertical flip control",
+                         "replicated"]
+    assert "a control shows it without the claimed cause" in cells[3]

@@ -87,3 +87,43 @@ def test_mean_sd_of_one_seed_has_zero_spread_and_plain_floats_for_the_report():
     assert m == 61.5 and sd == 0.0 and isinstance(sd, float)
     m, sd = mean_sd([[1.0], [3.0]])
     assert list(m) == [1.0, 3.0] and list(sd) == [0.0, 0.0]
+
+
+# -- equivalence, one-sample and share checks (repro.stats) -------------------------------------
+def test_equivalence_passes_only_inside_the_margin_in_both_directions():
+    from repro.stats import expect_equivalent
+
+    wobble = np.array([0.2, -0.1, 0.05, -0.15])
+    assert expect_equivalent(0.3 + wobble, margin=2, reason="", name="x").passed
+    assert not expect_equivalent(3 + wobble, margin=2, reason="", name="x").passed
+    assert not expect_equivalent(-3 + wobble, margin=2, reason="", name="x").passed
+    # inside on average, too noisy to tell: not shown equivalent
+    assert not expect_equivalent([1.9, -1.8, 0.4], margin=2, reason="", name="x").passed
+
+
+def test_equivalence_power_matches_the_check():
+    from repro.power import equivalence_power
+    from repro.stats import expect_equivalent
+
+    rng = np.random.default_rng(1)
+    draws = rng.normal(0.5, 0.6, (400, 4))
+    rate = np.mean([expect_equivalent(d, margin=2, reason="", name="x").passed for d in draws])
+    assert abs(rate - equivalence_power(0.5, 0.6, 2, 4)) < 0.06
+
+
+def test_a_share_passes_only_when_the_part_is_a_small_share_of_a_positive_whole():
+    from repro.stats import expect_share_at_most
+
+    whole = np.array([6.0, 5.5, 6.4])
+    assert expect_share_at_most([1.0, 0.8, 1.3], whole, at_most=0.5, reason="", name="s").passed
+    assert not expect_share_at_most([4.0, 3.8, 4.3], whole, at_most=0.5, reason="",
+                                    name="s").passed
+    assert not expect_share_at_most([-1.0, -0.8, -1.3], -whole, at_most=0.5, reason="",
+                                    name="s").passed
+
+
+def test_increasing_is_decreasing_mirrored():
+    from repro.stats import expect_increasing
+
+    assert expect_increasing([1, 2, 3], [[1, 1.1], [2, 2.1], [3, 3.1]], reason="").passed
+    assert not expect_increasing([1, 2, 3], [[3, 3.1], [2, 2.1], [1, 1.1]], reason="").passed
