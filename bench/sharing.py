@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import inspect
 import os
 import sys
 import tempfile
@@ -54,14 +53,15 @@ def claim_plans(module_name: str) -> list[tuple[str, dict]] | None:
     for name, fn in vars(mod).items():
         inner = getattr(fn, "__wrapped__", None)
         call = getattr(fn, "_repro_claim", None)  # what the plugin's planning calls
-        if not (name.startswith("test_") and inner and call
-                and list(inspect.signature(inner).parameters) == ["harness"]):
+        if not (name.startswith("test_") and inner and call):
             continue
-        h = Harness(PAPER, None, 0, dry_run=True, node=None)
-        try:
-            call(harness=h)
-        except PlanOnly:
-            out.append((f"claims/{module_name}.py::{name}", h.plan.to_json()))
+        for params in fn._repro_params:  # one call per pytest item (protocol)
+            h = Harness(PAPER, None, 0, dry_run=True, node=None)
+            try:
+                call(harness=h, **params)
+            except PlanOnly:
+                label = "[" + params["protocol"] + "]" if params else ""
+                out.append((f"claims/{module_name}.py::{name}{label}", h.plan.to_json()))
     return out
 
 

@@ -1,17 +1,19 @@
 """Achille, Rovere, Soatto 2019, Sect. 2: deeper networks show a more pronounced critical period.
 
-The same blur sweep point (T blurred epochs, then N clean, the paper's annealed schedule) on a
-shallower and a deeper network of the same family; the drop against no deficit, per seed, must be
-larger for the deeper one.
+The same blur sweep point (T blurred epochs, then N clean) on a shallower and a deeper network of
+the same family; the damage against each network's matched control (T clean epochs at the same
+rates, then the same N), per seed, must be larger for the deeper one. Judged under both
+protocols (repro.protocols).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from repro.figures import arms_figure
-from repro.harness import Arm, Run, claim
+from repro.harness import Arm, claim
+from repro.protocols import DESCRIPTION, deficit_run, matched_control
 from repro.stats import expect_paired_gain
-from repro.tables import summary_table
+from repro.tables import effect_table
 
 
 @dataclass(frozen=True)
@@ -50,23 +52,24 @@ NOT_RUN = {"smoke": (
 
 
 @claim("achille2019/deeper-more-sensitive", paper="Achille, Rovere, Soatto 2019, Sect. 2",
-       statement="Under the same blur deficit a deeper network loses more final accuracy.",
+       statement="Under the same blur deficit a deeper network loses more final accuracy "
+                 "against its matched control.",
        paper_value="more pronounced for deeper nets [text]", settings=SETTINGS,
-       not_run=NOT_RUN)
-def test_deeper_networks_suffer_more(harness):
+       not_run=NOT_RUN, protocols=True)
+def test_deeper_networks_suffer_more(harness, protocol):
     s = harness.setting
+    t, n = s.remove_at, s.clean_epochs
     runs = harness.train({
-        "no deficit": Arm({net: Run([(s.clean_epochs, None)], **over) for net, over in s.nets},
-                          seeds=s.n_seeds, by="net"),
-        "blur": Arm({net: Run([(s.remove_at, "blur"), (s.clean_epochs, None)], **over)
-                     for net, over in s.nets}, seeds=s.n_seeds, by="net"),
+        "control": Arm({net: matched_control(protocol, t, n, **over) for net, over in s.nets},
+                       seeds=s.n_seeds, by="net"),
+        "blur": Arm({net: deficit_run(protocol, "blur", t, n, **over) for net, over in s.nets},
+                    seeds=s.n_seeds, by="net", control="control"),
     })
-    acc = runs.final("test_acc", percent=True)
-    drops = {"drop": acc["no deficit"] - acc["blur"]}  # [net, seed]
-    harness.record(judge(drops["drop"][0], drops["drop"][-1]), tables={"drop by depth": (
-        summary_table(runs, acc) + summary_table(runs, drops, column="points", like="blur"))},
-        figure=arms_figure(dict(zip(runs["blur"].conditions, drops["drop"])),
-                           title=f"blur T={s.remove_at}: drop by depth",
-                           ylabel="drop vs no deficit (points)"),
-        notes=[f"Paper's annealed schedule; T={s.remove_at}, N={s.clean_epochs} epochs of this "
-               "tier."])
+    damage = -runs.effect("blur")  # [net, seed]
+    harness.record(judge(damage[0], damage[-1]),
+                   tables={"final accuracy by depth": effect_table(runs, reference=None)},
+                   figure=arms_figure(dict(zip(runs["blur"].conditions, damage)),
+                                      title=f"blur T={t}: damage by depth ({protocol})",
+                                      ylabel="matched control - blur (points)"),
+                   notes=[f"Protocol {protocol}: {DESCRIPTION[protocol]}; T={t}, N={n} epochs "
+                          "of this tier."])

@@ -3,12 +3,12 @@ that violates it in one way at a time (and fails)."""
 import numpy as np
 import pytest
 
-from claims import test_clean_switch_control as clean_switch
 from claims import test_constant_lr as constant_lr
 from claims import test_depth as depth
 from claims import test_fisher_trace as fisher
 from claims import test_high_level_deficits as high_level
 from claims import test_layerwise_fisher as layerwise
+from claims import test_lr_restart as restart
 from claims import test_sensitivity_window as window
 from repro.verdict import outcome_of
 
@@ -16,31 +16,55 @@ BASE = np.array([55.0, 56.0, 54.5])
 WOBBLE = np.array([0.3, -0.2, 0.1])
 
 
-def high_level_acc(**change):
-    acc = {"none": BASE, "blur": BASE - 2 + WOBBLE, "vflip": BASE + 2 - WOBBLE,
-           "label_permutation": BASE + 0.5 + WOBBLE, "noise": BASE - 0.5 - WOBBLE}
+def high_level_damage(**change):
+    """damage[deficit][seed]: matched control minus deficit (points)."""
+    damage = {"blur": 4 + WOBBLE, "vflip": 0.2 - WOBBLE, "label_permutation": -0.3 + WOBBLE,
+              "noise": 2 - WOBBLE}
     for k, v in change.items():
-        acc[k] = BASE + v + WOBBLE
-    return acc
+        damage[k] = v + WOBBLE
+    return damage
 
 
 def test_high_level_judge_passes_the_claim():
-    assert outcome_of(high_level.judge(high_level_acc())) == "pass"
+    assert outcome_of(high_level.judge(high_level_damage())) == "pass"
+    assert outcome_of(high_level.judge_vflip(high_level_damage())) == "pass"
 
 
 @pytest.mark.parametrize("change", [
-    {"vflip": -2.0},  # flip no better than blur: nothing specific to blur
-    {"vflip": -4.0, "blur": -6.0},  # flip itself permanent
-    {"label_permutation": -5.0},  # permutation permanent
-    {"noise": -4.0},  # noise worse than blur
+    {"vflip": 1.5, "blur": 1.8},  # flip within the margin but no better than blur
+    {"label_permutation": 5.0},  # permutation permanent
+    {"label_permutation": -3.0},  # permutation moves accuracy UP by 3: no equivalence either
+    {"noise": 6.0},  # noise worse than blur
 ])
 def test_high_level_judge_fails_violations(change):
-    assert outcome_of(high_level.judge(high_level_acc(**change))) == "fail"
+    assert outcome_of(high_level.judge(high_level_damage(**change))) == "fail"
 
 
-def test_clean_switch_judge():
-    assert outcome_of(clean_switch.judge(BASE, BASE + 1 + WOBBLE)) == "pass"
-    assert outcome_of(clean_switch.judge(BASE, BASE - 3 + WOBBLE)) == "fail"
+@pytest.mark.parametrize("flip", [3.0, -3.0])  # flip drops, or raises, accuracy by 3 points
+def test_flip_that_moves_accuracy_beyond_the_margin_either_way_fails(flip):
+    damage = high_level_damage(vflip=flip, blur=flip + 4)
+    assert outcome_of(high_level.judge_vflip(damage)) == "fail"
+
+
+@pytest.mark.parametrize("moved", [3.0, -3.0])
+def test_a_control_that_moves_by_more_than_its_margin_in_either_direction_fails(moved):
+    assert outcome_of(high_level.judge_control(0.2 + WOBBLE)) == "pass"
+    assert outcome_of(high_level.judge_control(moved + WOBBLE)) == "fail"
+
+
+def test_a_control_inside_the_margin_but_too_noisy_to_tell_fails():
+    assert outcome_of(high_level.judge_control(np.array([1.8, -1.9, 0.5]))) == "fail"
+
+
+def test_restart_judge():
+    s = restart.SETTINGS["smoke"]
+    published = 6 + WOBBLE
+    assert outcome_of(restart.judge({"published": published, "restart": 1 + WOBBLE}, s)) == "pass"
+    # the restart closes too little of the gap
+    assert outcome_of(restart.judge({"published": published, "restart": 4 + WOBBLE}, s)) == "fail"
+    # no gap under the paper's schedule: nothing to close
+    assert outcome_of(restart.judge({"published": 0.1 + WOBBLE, "restart": 0 * WOBBLE},
+                                    s)) == "fail"
 
 
 ONSETS = (0, 4, 8)
@@ -61,17 +85,18 @@ def test_window_peak_judge_fails_violations(damage):
     assert outcome_of(window.judge_peak(ONSETS, np.array(damage))) == "fail"
 
 
-def test_window_late_judge_fails_when_late_windows_hurt():
-    damage = np.array([[4.0, 4.5, 3.8], [3.0, 2.6, 2.8], [2.4, 2.0, 2.6]])
+@pytest.mark.parametrize("late", [[2.4, 2.0, 2.6], [-2.4, -2.0, -2.6]])
+def test_window_late_judge_fails_when_late_windows_move_accuracy_either_way(late):
+    damage = np.array([[4.0, 4.5, 3.8], [3.0, 2.6, 2.8], late])
     assert outcome_of(window.judge_late(damage)) == "fail"
 
 
 def test_constant_lr_judge():
-    assert outcome_of(constant_lr.judge(BASE, BASE - 5 + WOBBLE)) == "pass"
-    assert outcome_of(constant_lr.judge(BASE, BASE - 0.2 + WOBBLE)) == "fail"
+    assert outcome_of(constant_lr.judge(5 + WOBBLE)) == "pass"
+    assert outcome_of(constant_lr.judge(0.2 + WOBBLE)) == "fail"
 
 
-def test_depth_judge():
+def test_depth_judge():  # damage against each net's matched control
     shallow = np.array([2.0, 2.5, 1.8])
     assert outcome_of(depth.judge(shallow, shallow + 3 + WOBBLE)) == "pass"
     assert outcome_of(depth.judge(shallow, shallow - 1 + WOBBLE)) == "fail"  # shallow worse
@@ -97,10 +122,12 @@ def test_fisher_judge_fails_violations(traces):
 
 def test_layerwise_judge():
     clean = np.array([0.30, 0.32, 0.28])
-    assert outcome_of(layerwise.judge(clean, clean + 0.2 + WOBBLE / 10,
+    assert outcome_of(layerwise.judge(clean, clean + 0.2 + WOBBLE / 10, clean,
                                       clean + 0.15 + WOBBLE / 10)) == "pass"
-    assert outcome_of(layerwise.judge(clean, clean + 0.2, clean + 0.01 + WOBBLE / 100)) == "fail"
-    assert outcome_of(layerwise.judge(clean, clean - 0.1, clean - 0.1 + WOBBLE / 100)) == "fail"
+    assert outcome_of(layerwise.judge(clean, clean + 0.2, clean,
+                                      clean + 0.01 + WOBBLE / 100)) == "fail"
+    assert outcome_of(layerwise.judge(clean, clean - 0.1, clean,
+                                      clean - 0.1 + WOBBLE / 100)) == "fail"
 
 
 def test_top_share_counts_the_upper_half_of_the_weight_layers():

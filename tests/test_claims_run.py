@@ -64,19 +64,23 @@ def test_every_claim_reaches_a_verdict(name, tiny, monkeypatch, tmp_path):
         monkeypatch.setitem(module.SETTINGS, "smoke", replace(s, overrides={
             **s.overrides, "width": (8, 8, 8, 8), "train_size": 200}))
         monkeypatch.delitem(module.NOT_RUN, "smoke")  # the smoke tier does not run it
-    if name == "test_depth":
+    if name in ("test_depth", "test_constant_lr", "test_lr_restart"):
         monkeypatch.delitem(module.NOT_RUN, "smoke")  # the smoke tier does not run it
+    if name == "test_sensitivity_window":  # nor the late window, under either protocol
+        for key in list(module.LATE_NOT_RUN):
+            monkeypatch.delitem(module.LATE_NOT_RUN, key)
     if name == "test_layerwise_fisher":
         monkeypatch.setitem(module.SETTINGS, "smoke", replace(module.SETTINGS["smoke"], probe=20))
     functions = [f for n, f in vars(module).items() if n.startswith("test_") and callable(f)]
     assert functions
-    for fn in functions:
-        node = Node(f"{name}::{fn.__name__}")
+    for fn, params in ((f, p) for f in functions for p in f._repro_params):
+        node = Node(f"{name}::{fn.__name__}{params}")
         # a "fail" verdict fails the test; it is recorded all the same
         with contextlib.suppress(pytest.fail.Exception):
-            fn(harness=Harness(tier, ctx, 0, False, node))
+            fn(harness=Harness(tier, ctx, 0, False, node), **params)
         verdicts = [json.loads(v) for k, v in node.user_properties if k == VERDICT_PROPERTY]
-        assert len(verdicts) == 1 and verdicts[0]["outcome"] in ("pass", "fail"), verdicts
+        assert len(verdicts) == 1 and verdicts[0]["outcome"] in ("pass", "fail", "explained"), \
+            verdicts
         assert verdicts[0]["checks"] and verdicts[0]["runs"]
         assert verdicts[0]["figure"]["panels"], "every claim draws a figure for the report"
         write_report([Verdict.from_json(v) for v in verdicts], tmp_path / fn.__name__, "smoke")
