@@ -171,10 +171,6 @@ class Results(Mapping[str, ArmResult]):
         out = np.array(rows, float)
         return out[0] if arm.single else out
 
-    def effects(self, metric: str = "test_acc", percent: bool = True) -> dict[str, np.ndarray]:
-        """{arm: its effect} for every arm that names a matched control."""
-        return {n: self.effect(n, metric, percent) for n, a in self.items() if a.control}
-
 
 def expand(arms: Mapping[str, Arm | Recipe], seeds: Callable[[int], list[int]], tier_seeds: int,
            make_spec: Callable[[Recipe, int, dict], Spec]) -> tuple[list, list[Spec]]:

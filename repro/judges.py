@@ -5,6 +5,8 @@ an unmatched baseline, and returns the claim's checks.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .stats import expect_equivalent, expect_increasing, expect_paired_gain, expect_positive
@@ -46,7 +48,7 @@ def blur_specific(blur_damage, flip_damage, *, bound: float = BLUR_SPECIFIC) -> 
     c = expect_paired_gain(blur_damage, flip_damage, at_least=bound,
                            name="blur-specific damage: flip - blur (points)",
                            reason=BLUR_SPECIFIC_REASON.format(bound=bound))
-    return Check(**{**c.__dict__, "explains": "vertical flip"})
+    return replace(c, explains="vertical flip")
 
 
 def permanent(remove_at, damage, *, min_drop: float, drop_reason: str) -> list[Check]:

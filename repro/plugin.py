@@ -366,11 +366,16 @@ class ReportWriter:
         checkpoints: dict[str, int] = {}
         todo: dict[str, float] = {}
         direct_steps, direct_seconds = 0, 0.0
+        seen: set[str] = set()  # epochs (prefix keys) the claims listed before train
         for p in self.plans.values():
             est = p.get("seconds_to_train")
+            own = set(p.get("keys_to_train", ())) - seen
+            seen |= own
             tr.write_line(f"{p['claim']}: {p['runs']} runs, {p['epochs_total']} epochs as "
                           f"written, {p['epochs_shared']} with shared prefixes, "
                           f"{p['epochs_to_train']} to train"
+                          + ("" if p.get("direct") else
+                             f" ({len(own)} not trained by the claims above)")
                           + (f", about {format_seconds(est)} here" if est else ""))
             for r in p["rows"]:
                 tr.write_line(f"    {r['run']}: " + (

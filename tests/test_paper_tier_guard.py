@@ -43,7 +43,8 @@ def test_the_dry_run_prints_epochs_and_time_per_claim_and_in_all(pytester, tmp_p
     res = run(pytester, tmp_path, "--tier", "paper", "--dry-run")
     assert res.ret == 0
     res.stdout.fnmatch_lines(["*repro plan (dry run, tier paper, on cpu)*",
-                              "*demo/tiny: 6 runs*18 to train, about * here",
+                              "*demo/tiny: 6 runs*18 to train (18 not trained by the claims "
+                              "above), about * here",
                               "all claims: 18 epochs to train*about *"])
 
 
