@@ -78,13 +78,15 @@ def matched(run: RunSpec | DirectSpec, control: RunSpec | DirectSpec) -> str:
 
 
 def sweep(protocol: str, deficits: Mapping[str, Sequence[int]], clean_epochs: int,
-          prefix: str = "", seeds: int | None = None, **overrides) -> dict[str, Arm]:
+          prefix: str = "", seeds: int | None = None, controls_at: Sequence[int] = (),
+          **overrides) -> dict[str, Arm]:
     """Arms for each deficit at its deficit lengths T (by="T"), every one against its matched
     control: "clean", the same runs on clean data, at every T any deficit has; and "none", the
     no-deficit run of `clean_epochs` (the paper's T = 0), a reference no check compares with.
     prefix: before every arm's name (to train two protocols' sweeps at once); seeds: of every
-    arm (None: the tier's); overrides: RunSpec fields of every run."""
-    lengths = sorted({t for ts in deficits.values() for t in ts})
+    arm (None: the tier's); controls_at: T of the control beyond the deficits' own; overrides:
+    RunSpec fields of every run."""
+    lengths = sorted({t for ts in deficits.values() for t in ts} | set(controls_at))
     arms = {prefix + "none": Arm(Run([(clean_epochs, None)], **overrides), seeds=seeds),
             prefix + "clean": Arm({t: matched_control(protocol, t, clean_epochs, **overrides)
                                    for t in lengths}, seeds=seeds, by="T")}
