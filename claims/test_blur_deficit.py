@@ -90,10 +90,16 @@ def show(harness, runs, damage, protocol: str) -> dict:
     s, scale = harness.setting, harness.tier.paper_epochs_per_epoch
     base = harness.tier.base
     flip = -runs.effect("vflip")[0]
+    acc = runs.final("test_acc", percent=True)
+    switch = acc["clean"][-1] - acc["none"]
     notes = [f"Protocol {protocol}: {DESCRIPTION[protocol]}; lr {base['lr']} x "
              f"{base['lr_decay']:.4g} per epoch of this tier; N = {s.clean_epochs}.",
              f"At T={s.remove_at[-1]}: blur damage {damage[-1].mean():.2f}, vertical-flip damage "
-             f"{flip.mean():.2f} points against the same matched control ({len(flip)} seeds)."]
+             f"{flip.mean():.2f} points against the same matched control ({len(flip)} seeds).",
+             f"The matched control at T={s.remove_at[-1]} ends {switch.mean():+.2f} points from "
+             "the no-deficit run (the clean-switch control claim judges it): the paper's measure, "
+             "the drop from T=0, carries this difference besides the deficit's; the verdict "
+             "compares with the matched control."]
     table = effect_table(runs, extra=lambda _, t: {
         "T (paper epochs)": t * scale if isinstance(t, int) else 0})
     fig = panels(
