@@ -39,12 +39,17 @@ def test_power_grows_with_seeds_and_with_the_margin_over_the_bound():
     assert seeds_needed("drop", 0.5, 0.3, 1.0, most=6, trials=200) is None
 
 
+def seedbase_report(tmp_path, name, base, outcomes) -> str:
+    """A results.json of `outcomes` {claim: outcome} at seed base `base`; its path."""
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps({"seed_base": base, "verdicts": [
+        {"claim": c, "outcome": o} for c, o in outcomes.items()]}))
+    return str(path)
+
+
 def test_the_seed_base_comparison_lists_the_claims_whose_verdict_differs(tmp_path, capsys):
     def report(name, base, outcomes):
-        path = tmp_path / f"{name}.json"
-        path.write_text(json.dumps({"seed_base": base, "verdicts": [
-            {"claim": c, "outcome": o} for c, o in outcomes.items()]}))
-        return str(path)
+        return seedbase_report(tmp_path, name, base, outcomes)
 
     a = report("a", 0, {"x": "pass", "y": "fail"})
     b = report("b", 1000, {"x": "pass", "y": "pass"})
@@ -57,10 +62,7 @@ def test_the_seed_base_comparison_lists_the_claims_whose_verdict_differs(tmp_pat
 
 def test_seedbase_common_compares_only_the_claims_every_report_has(tmp_path, capsys):
     def report(name, base, outcomes):
-        p = tmp_path / f"{name}.json"
-        p.write_text(json.dumps({"seed_base": base, "verdicts": [
-            {"claim": c, "outcome": o} for c, o in outcomes.items()]}))
-        return str(p)
+        return seedbase_report(tmp_path, name, base, outcomes)
 
     full = report("full", 0, {"x": "pass", "y": "fail", "z": "pass"})
     part = report("part", 6000, {"x": "pass", "y": "fail"})
