@@ -9,10 +9,12 @@ well below its peak. The fall comes with fitting the training set: tr F carries 
 trace with no fall; so the smoke tier uses a setting where the net does fit its training set (1k
 images, no augmentation, a narrow All-CNN).
 
-Both the raw trace (the paper's quantity) and the trace weighted by the squared norms of the
-weights BatchNorm normalises (invariant to the shrinking of those weights by weight decay) are
-recorded; the verdict tests the raw trace, and the report shows whether the weighted one agrees,
-i.e. whether the rise is more than a rescaling artefact.
+The judged trace is the scale-invariant one: every weight that a BatchNorm normalises enters
+with its trace multiplied by its squared norm (repro/fisher.py). Such a network computes the
+same function whatever the scale of those weights, so their raw Fisher grows as 1/||w||^2 while
+weight decay shrinks them, and a raw "rise" can be that shrinking alone. The raw trace, the
+quantity as the paper defines it, is judged beside it by the same checks and reported; where the
+two disagree, the report says the raw one is a weight-norm artefact.
 """
 from __future__ import annotations
 
@@ -79,21 +81,42 @@ def judge(epochs, traces, total_epochs):
 
 @claim("achille2019/fisher-rise-then-fall", paper="Achille, Rovere, Soatto 2019, Fig. 4",
        statement="The trace of the Fisher information rises rapidly early in training, then "
-                 "decreases.",
-       paper_value="rise then fall [text]", settings=SETTINGS)
+                 "decreases (judged on its scale-invariant form, the raw trace beside it).",
+       paper_value="'information rises rapidly in the early phases of training, and then "
+                   "decreases' (abstract) [text]", settings=SETTINGS)
 def test_fisher_trace_rises_then_falls(harness):
     s = harness.setting
     at = tuple(sorted({1, *range(s.every, s.epochs + 1, s.every)}))
     runs = harness.train({"training": [(s.epochs, None)]}, fisher_at=at, fisher_steps=s.steps,
                          fisher_probe=s.probe, **s.overrides)
-    measured = {name: runs["training"].series_at(name) for name in ("fisher", "fisher_weighted")}
+    measured = {name: runs["training"].series_at(name) for name in TRACES.values()}
     at = measured["fisher"][0]
-    traces = {name: values for name, (_, values) in measured.items()}
-    harness.record(judge(at, traces["fisher"], s.epochs), **report(runs, at, traces, s))
+    traces = {name: measured[field][1] for name, field in TRACES.items()}
+    harness.record(judge(at, traces[JUDGED], s.epochs), **report(runs, at, traces, s))
+
+
+# the judged trace first; the stored measurement of each
+TRACES = {"scale-invariant": "fisher_weighted", "raw": "fisher"}
+JUDGED = "scale-invariant"
+
+
+def artefact_note(raw_checks, invariant_checks) -> str:
+    """What the raw trace's checks say beside the judged ones."""
+    failed = [c for c in raw_checks if not c.passed]
+    if all(c.passed for c in invariant_checks) and failed:
+        return ("The raw trace does NOT pass the same checks (" + "; ".join(
+            f"{c.name} {c.measured:.3g}" for c in failed) + "): its shape there is an artefact "
+            "of the weights' norm, which the scale-invariant trace removes.")
+    if not all(c.passed for c in invariant_checks) and not failed:
+        return ("The raw trace passes the same checks and the scale-invariant one does not: the "
+                "raw rise and fall are an artefact of the weights' norm (weight decay shrinking "
+                "the weights BatchNorm normalises), not a change in what the network computes.")
+    return ("The raw trace " + ("passes" if not failed else "fails") + " the same checks, as the "
+            "scale-invariant one does: the raw shape is not an artefact of the weights' norm.")
 
 
 def report(runs, at, traces, s: FisherRun) -> dict:
-    weighted = judge(at, traces["fisher_weighted"], s.epochs)
+    raw = judge(at, traces["raw"], s.epochs)
     table = []
     for name, trace in traces.items():
         for seed, tr, p in zip(runs["training"].seeds, trace, trace.argmax(1)):
@@ -102,18 +125,18 @@ def report(runs, at, traces, s: FisherRun) -> dict:
                           "end / peak": tr[-1] / tr[p]})
     acc = runs["training"].final("test_acc", percent=True)
     train = runs["training"].final("train_acc", percent=True)
+    raw_checks = {c.name: c for c in raw}
     notes = [
-        "Verdict on the raw trace. The weighted trace (normalised weights times their squared "
-        "norm) " + ("passes the same checks: the rise and fall are not an artefact of weight "
-                    "decay shrinking BatchNorm-normalised weights."
-                    if all(c.passed for c in weighted) else
-                    "does NOT pass the same checks: "
-                    + "; ".join(f"{c.name} {c.measured:.3g}" for c in weighted if not c.passed)),
+        "Verdict on the scale-invariant trace (each weight BatchNorm normalises counted with its "
+        "squared norm). " + artefact_note(raw, judge(at, traces[JUDGED], s.epochs)),
+        "The raw trace's checks: " + "; ".join(
+            f"{name} {c.measured:.3g} ({'passed' if c.passed else 'failed'})"
+            for name, c in raw_checks.items()) + ".",
         f"Final training accuracy {np.mean(train):.1f} %, test accuracy {np.mean(acc):.1f} % "
         "(the fall comes with fitting the training set).",
     ]
     fig = panels(panel("Fisher trace during training", "epoch", "tr F (log scale)", *(
         line(f"{name} (geometric mean over seeds)", at, np.exp(np.log(traces[name]).mean(0)),
-             linestyle=style) for name, style in (("fisher", "-"), ("fisher_weighted", ":"))),
+             linestyle=style) for name, style in zip(TRACES, ("-", ":"))),
         yscale="log"))
     return {"notes": notes, "tables": {"Fisher trace per seed": table}, "figure": fig}
