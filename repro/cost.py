@@ -5,12 +5,16 @@
   same number in every process, so xdist workers agree on an order built from it.
 - `Timer.epoch_seconds(spec, epoch)`: that epoch timed on this device: a few optimizer steps of
   the run's network at its batch size on random images, measured once per network.
+- `gpu_hours(macs)`: an estimate of the hours those multiply-accumulates take on a named
+  reference GPU, in fp32 and in TF32, at a stated share of its peak: for planning the paper tier
+  on a machine one does not have, never a measurement.
 """
 from __future__ import annotations
 
 import functools
 import math
 import time
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -23,6 +27,35 @@ TRAIN_IMAGES = {"cifar10": 50_000, "mnist": 60_000}
 TEST_IMAGES = {"cifar10": 10_000, "mnist": 10_000}
 NUM_CLASSES = 10
 TIMED_STEPS = 2  # after one warm-up step; an estimate, not a benchmark
+
+
+@dataclass(frozen=True)
+class ReferenceGpu:
+    name: str
+    fp32_flops: float  # peak, dense, FLOP/s
+    tf32_flops: float  # peak of the tensor cores on TF32 inputs, dense
+    efficiency: float  # the share of peak assumed reached
+    source: str
+
+
+# Peaks from NVIDIA's A100 datasheet (FP32 19.5 TFLOPS; TF32 Tensor Core 156 TFLOPS dense, 312 with
+# sparsity). 40 % of peak is our assumption for these small networks at batch 128, whose
+# normalisation and elementwise layers are bound by memory bandwidth, not arithmetic.
+REFERENCE_GPU = ReferenceGpu("NVIDIA A100 (SXM4)", 19.5e12, 156e12, 0.40,
+                             "NVIDIA A100 datasheet: FP32 19.5 TFLOPS, TF32 156 TFLOPS dense")
+
+
+def gpu_hours(macs: float, gpu: ReferenceGpu = REFERENCE_GPU) -> tuple[float, float]:
+    """(fp32, TF32) hours of `macs` multiply-accumulates (2 FLOP each) on `gpu` at its assumed
+    efficiency: an estimate."""
+    flop = 2.0 * macs
+    return (flop / (gpu.fp32_flops * gpu.efficiency) / 3600,
+            flop / (gpu.tf32_flops * gpu.efficiency) / 3600)
+
+
+def format_gpu_hours(macs: float, gpu: ReferenceGpu = REFERENCE_GPU) -> str:
+    fp32, tf32 = gpu_hours(macs, gpu)
+    return f"{fp32:.2g} GPU-h fp32 / {tf32:.2g} GPU-h TF32"
 
 
 def image_shape(spec: RunSpec) -> tuple[int, int, int]:

@@ -298,7 +298,7 @@ def harness(request, repro_context) -> Iterator[Harness]:
         request.node.user_properties.append((PLAN_PROPERTY, json.dumps(
             {"claim": (h.info.id + (f"[{h.protocol}]" if h.protocol else "")) if h.info
              else request.node.nodeid,
-             **{k: v for k, v in h.plan.to_json().items() if k not in ("keys", "macs_by_key")}
+             **{k: v for k, v in h.plan.to_json().items() if k != "keys"}
              })))
 
 
@@ -359,12 +359,13 @@ class ReportWriter:
                 tr.write_line(f"report: {self.written}")
 
     def _plan_summary(self, tr):
-        from .cost import format_seconds
+        from .cost import REFERENCE_GPU, format_gpu_hours, format_seconds
 
         device = self.config._repro_device
         tr.section(f"repro plan (dry run, tier {self.config.getoption('tier')}, on {device})")
         checkpoints: dict[str, int] = {}
         todo: dict[str, float] = {}
+        macs: dict[str, float] = {}
         direct_steps, direct_seconds = 0, 0.0
         seen: set[str] = set()  # epochs (prefix keys) the claims listed before train
         for p in self.plans.values():
@@ -376,7 +377,9 @@ class ReportWriter:
                           f"{p['epochs_to_train']} to train"
                           + ("" if p.get("direct") else
                              f" ({len(own)} not trained by the claims above)")
-                          + (f", about {format_seconds(est)} here" if est else ""))
+                          + (f", about {format_seconds(est)} here" if est else "")
+                          + ("" if p.get("direct") else
+                             f"; estimate {format_gpu_hours(p.get('macs_to_train', 0.0))}"))
             for r in p["rows"]:
                 tr.write_line(f"    {r['run']}: " + (
                     f"at most {r['epochs']} epochs (its stages end at a training-accuracy target)"
@@ -387,10 +390,17 @@ class ReportWriter:
                 continue
             checkpoints.update(p.get("checkpoints", {}))
             todo.update(p.get("seconds_by_key") or dict.fromkeys(p["keys_to_train"], 0.0))
+            macs.update(p.get("macs_by_key", {}))
         tr.write_line(f"all claims: {len(todo)} epochs to train (shared prefixes within and "
                       f"across claims counted once), about {format_seconds(sum(todo.values()))} "
                       f"on this device; the store keeps {len(checkpoints)} checkpoints, about "
                       f"{sum(checkpoints.values()) / 2**30:.2f} GiB")
+        g, total = REFERENCE_GPU, sum(macs.values())
+        tr.write_line(f"GPU-hours (an estimate, not a measurement): {format_gpu_hours(total)} "
+                      f"in all on one {g.name}, from the {total:.3g} multiply-adds the epochs "
+                      "above train (2 FLOP each; backward counted as twice the forward; test "
+                      f"set and Fisher probes included) at {g.efficiency:.0%} of its peak "
+                      f"({g.source})")
         if direct_steps:
             tr.write_line(f"direct runs (deep linear networks; an epoch is one full-batch "
                           f"step): {direct_steps} epochs, about {format_seconds(direct_seconds)} "
