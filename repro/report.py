@@ -8,6 +8,7 @@ import platform
 import re
 from pathlib import Path
 
+import numpy as np
 from tabulate import tabulate
 
 from .data import describe
@@ -214,7 +215,9 @@ def draw_figure(fig: dict, path: Path, title: str) -> None:
     f, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4), squeeze=False)
     for ax, p in zip(axes[0], panels):
         for line in p["lines"]:
-            ax.errorbar(line["x"], line["y"], yerr=line.get("yerr"), label=line["label"],
+            y, yerr = (None if v is None else [np.nan if e is None else e for e in v]
+                       for v in (line["y"], line.get("yerr")))  # JSON writes NaN as null
+            ax.errorbar(line["x"], y, yerr=yerr, label=line["label"],
                         marker=line.get("marker", "o"), linestyle=line.get("linestyle", "-"),
                         capsize=3)
         ax.set_title(p.get("title", ""), fontsize=10)
