@@ -96,11 +96,37 @@ def test_constant_lr_judge():
     assert outcome_of(constant_lr.judge(0.2 + WOBBLE)) == "fail"
 
 
-def test_depth_judge():  # damage against each net's matched control
-    shallow = np.array([2.0, 2.5, 1.8])
-    assert outcome_of(depth.judge(shallow, shallow + 3 + WOBBLE)) == "pass"
-    assert outcome_of(depth.judge(shallow, shallow - 1 + WOBBLE)) == "fail"  # shallow worse
-    assert outcome_of(depth.judge(shallow, shallow + 0.2 + WOBBLE)) == "fail"  # same
+DEPTH_T = depth.SETTINGS["paper"].remove_at
+
+
+def profiles(*scales):
+    """damage[net, T, seed]: each net's profile grows with T, scaled per net."""
+    base = np.linspace(1, 4, len(DEPTH_T))[:, None] + WOBBLE
+    return np.array([base * k for k in scales])
+
+
+def test_depth_judge_passes_profiles_that_grow_with_depth():
+    assert outcome_of(depth.judge(DEPTH_T, profiles(1, 2, 3))) == "pass"
+    # the area: a profile 1..4 over an even T grid has mean 2.5
+    assert depth.area(DEPTH_T, profiles(1)[0]) == pytest.approx(2.5 + WOBBLE)
+
+
+@pytest.mark.parametrize("scales, why", [
+    ((3, 2, 1), "the shallower net suffers more"),
+    ((1, 1.05, 1.1), "the deeper nets' profiles barely differ"),
+    ((1, 3, 1.6), "the middle depth suffers most, the order is not by depth"),
+])
+def test_depth_judge_fails_profiles_that_violate_the_claim(scales, why):
+    assert outcome_of(depth.judge(DEPTH_T, profiles(*scales))) == "fail", why
+
+
+def test_depth_judge_compares_profiles_not_one_point():
+    # equal damage at the largest T, larger for the deeper net at every smaller T: it passes
+    shallow = profiles(1)[0]
+    deep = shallow.copy()
+    deep[:-1] += 2.5
+    mid = (shallow + deep) / 2
+    assert outcome_of(depth.judge(DEPTH_T, np.array([shallow, mid, deep]))) == "pass"
 
 
 EPOCHS = (1, 2, 4, 6, 8, 10)
@@ -121,20 +147,29 @@ def test_fisher_judge_fails_violations(traces):
 
 
 def test_layerwise_judge():
-    clean = np.array([0.30, 0.32, 0.28])
+    clean = np.array([0.40, 0.42, 0.38])  # mean layer positions per seed
     assert outcome_of(layerwise.judge(clean, clean + 0.2 + WOBBLE / 10, clean,
                                       clean + 0.15 + WOBBLE / 10)) == "pass"
     assert outcome_of(layerwise.judge(clean, clean + 0.2, clean,
-                                      clean + 0.01 + WOBBLE / 100)) == "fail"
+                                      clean + 0.01 + WOBBLE / 100)) == "fail"  # it does not stay
     assert outcome_of(layerwise.judge(clean, clean - 0.1, clean,
-                                      clean - 0.1 + WOBBLE / 100)) == "fail"
+                                      clean - 0.1 + WOBBLE / 100)) == "fail"  # it moves down
 
 
-def test_top_share_counts_the_upper_half_of_the_weight_layers():
+def test_mean_layer_position_sees_every_upward_move():
     from torch import nn
-    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Conv2d(4, 4, 3),
-                        nn.BatchNorm2d(4), nn.Flatten(), nn.Linear(4, 2))
+    net = nn.Sequential(*(m for _ in range(4) for m in (nn.Conv2d(4, 4, 3), nn.BatchNorm2d(4))),
+                        nn.Flatten(), nn.Linear(4, 2))
     groups = layerwise.layer_groups(net)
-    assert groups == [["0", "1"], ["2", "3"], ["5"]]
-    layers = {"0": 1.0, "1": 1.0, "2": 1.0, "3": 1.0, "5": 4.0}
-    assert layerwise.top_share(layers, groups) == pytest.approx(6 / 8)
+    assert groups == [["0", "1"], ["2", "3"], ["4", "5"], ["6", "7"], ["9"]]
+
+    def at(*shares):  # a trace with these shares per weight layer (BatchNorm half of each)
+        return {n: v / len(g) for g, v in zip(groups, shares) for n in g}
+
+    assert layerwise.mean_position(at(1, 0, 0, 0, 0), groups) == 0
+    assert layerwise.mean_position(at(0, 0, 0, 0, 1), groups) == 1
+    low, middle, high = at(0, 0.5, 0.5, 0, 0), at(0, 0, 1, 0, 0), at(0, 0, 0, 0.5, 0.5)
+    # a move from layers 2-3 into 3 and one from 3 into 4-5 both raise it; a "top half" (the
+    # last 3 of 5 layers) share would see only the first
+    assert layerwise.mean_position(low, groups) < layerwise.mean_position(middle, groups) \
+        < layerwise.mean_position(high, groups)
