@@ -4,9 +4,16 @@ network on MNIST too.
 The paper repeats its blur experiment with a fully connected network (1024-2500-2000-1500-1000-
 500-10, BatchNorm) on MNIST, its 28x28 digits zero-padded to 32x32: blur for T epochs, then N
 clean epochs; the damage against the matched control (T clean epochs at the same rates, then
-the same N) grows with T, if less than for the convolutional net on CIFAR-10. No augmentation
-(a flipped digit is another digit, so vertical flip is no high-level control here). Judged
-under both protocols (repro.protocols); the report gives the training accuracy at the end.
+the same N) grows with T, if less than for the convolutional net on CIFAR-10. No augmentation.
+
+The schedule's share of the drop: under the paper's annealed rate little is left at the largest
+T (0.05 * 0.97^400 ~ 3e-7 at the paper tier's), so any deficit removed there may stay. The control
+fit for digits is a label permutation at the largest T, every seed: one fixed permutation of the
+ten classes, a deficit the paper calls recoverable that leaves the images untouched (a vertical
+flip, the CIFAR-10 claims' control, makes a 6 into a 9 and so is no neutral deficit for digits).
+Where the permutation does as much damage as blur, the verdict says "explained by the label
+permutation control". Judged under both protocols (repro.protocols): under `restart` every
+network gets the whole schedule after removal, so the drop can no longer be the schedule's.
 """
 from __future__ import annotations
 
@@ -16,7 +23,7 @@ import numpy as np
 
 from repro.figures import line, mean_line, panel, panels
 from repro.harness import claim
-from repro.judges import permanent
+from repro.judges import blur_specific, permanent
 from repro.protocols import DESCRIPTION, sweep
 from repro.tables import effect_table
 
@@ -72,28 +79,48 @@ XFAIL = {("smoke", "restart"): (
        protocols=True, expected_failures=XFAIL)
 def test_blur_deficit_is_permanent_on_mnist(harness, protocol):
     s = harness.setting
-    runs = harness.train(sweep(protocol, {"blur": s.remove_at}, s.clean_epochs, **s.overrides))
-    damage = -runs.effect("blur")
+    t_max = s.remove_at[-1]
+    runs = harness.train(sweep(protocol, {"blur": s.remove_at, CONTROL: (t_max,)},
+                               s.clean_epochs, **s.overrides))
+    damage, control_damage = -runs.effect("blur"), -runs.effect(CONTROL)[0]
     train = runs.final("train_acc", percent=True)
     scale = harness.tier.paper_epochs_per_epoch
     table = effect_table(runs, extra=lambda arm, t: {
         "T (paper epochs)": t * scale if isinstance(t, int) else 0,
         "final train acc %": float((train[arm] if runs[arm].single
                                     else train[arm][runs[arm].conditions.index(t)]).mean())})
-    harness.record(permanent(s.remove_at, damage, min_drop=s.min_drop,
-                             drop_reason=DROP_REASON.format(min_drop=s.min_drop)),
+    lr_left = harness.tier.base["lr"] * harness.tier.base["lr_decay"] ** t_max
+    harness.record(judge(s, damage, control_damage),
                    tables={"final accuracy by arm and T": table},
                    notes=[f"Protocol {protocol}: {DESCRIPTION[protocol]}. Largest T = "
-                          f"{s.remove_at[-1] * scale} paper epochs."],
-                   figure=figure(s, damage, scale))
+                          f"{t_max * scale} paper epochs; the annealed rate at removal there is "
+                          f"{lr_left:.2g}.",
+                          f"At T={t_max}: blur damage {damage[-1].mean():.2f}, label-"
+                          f"permutation damage {control_damage.mean():.2f} points against the "
+                          f"same matched control ({len(control_damage)} seeds)."],
+                   figure=figure(s, damage, control_damage, scale))
 
 
-def figure(s: MnistBlur, damage, scale: int) -> dict:
+CONTROL = "label_permutation"
+
+
+def judge(s: MnistBlur, damage, control_damage):
+    """damage[i, s]: matched control minus blur at s.remove_at[i]; control_damage[s]: matched
+    control minus label permutation at the largest T, same seeds (points)."""
+    return permanent(s.remove_at, damage, min_drop=s.min_drop,
+                     drop_reason=DROP_REASON.format(min_drop=s.min_drop)) + [
+        blur_specific(np.asarray(damage, float)[-1], control_damage,
+                      control="label permutation", short="permutation")]
+
+
+def figure(s: MnistBlur, damage, control_damage, scale: int) -> dict:
     paper = PAPER_CURVE["test_acc"]
     damage = np.asarray(damage)
     return panels(
         panel("damage vs deficit length", "T (epochs of this tier)",
-              "matched control - blur (points)", mean_line("blur", s.remove_at, damage)),
+              "matched control - deficit (points)", mean_line("blur", s.remove_at, damage),
+              mean_line("label permutation (control)", s.remove_at[-1:],
+                        np.asarray(control_damage)[None], linestyle="none", marker="s")),
         panel("against the replication (its drop from T=0)", "T (paper epochs)",
               "accuracy points",
               line("this run: damage vs matched control", [t * scale for t in s.remove_at],

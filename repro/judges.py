@@ -25,10 +25,10 @@ NO_LASTING_EFFECT_REASON = (
 # tenth of the paper's blur drop
 BLUR_SPECIFIC = 1.0
 BLUR_SPECIFIC_REASON = (
-    "the damage must be blur's, not any deficit's: at the same T and schedule the vertical-flip "
+    "the damage must be blur's, not any deficit's: at the same T and schedule the {control} "
     "control must end at least {bound:g} point(s) above blur (a tenth of the paper's ~10-point "
-    "blur drop), same seeds (one-sided paired t-test, 95 %); otherwise flip, a deficit the paper "
-    "calls recoverable, explains the drop")
+    "blur drop), same seeds (one-sided paired t-test, 95 %); otherwise {control}, a deficit the "
+    "paper calls recoverable, explains the drop")
 TREND_REASON = ("the paper's curve falls monotonically with T: the damage against the matched "
                 "control grows with T (rank correlation over all seeds)")
 
@@ -41,14 +41,16 @@ def no_lasting_effect(effect, *, name: str, margin: float = NO_LASTING_EFFECT,
                              reason=NO_LASTING_EFFECT_REASON.format(margin=margin))
 
 
-def blur_specific(blur_damage, flip_damage, *, bound: float = BLUR_SPECIFIC) -> Check:
-    """Blur's damage beyond the vertical-flip control's at the same T and schedule, same seeds
-    (each against the matched control; their difference is flip - blur): a control check, so
-    that a drop flip shows as well is "explained" by flip."""
-    c = expect_paired_gain(blur_damage, flip_damage, at_least=bound,
-                           name="blur-specific damage: flip - blur (points)",
-                           reason=BLUR_SPECIFIC_REASON.format(bound=bound))
-    return replace(c, explains="vertical flip")
+def blur_specific(blur_damage, control_damage, *, bound: float = BLUR_SPECIFIC,
+                  control: str = "vertical flip", short: str = "flip") -> Check:
+    """Blur's damage beyond a recoverable deficit's (the vertical-flip control; for digits, the
+    label permutation) at the same T and schedule, same seeds (each against the matched control;
+    their difference is control - blur): a control check, so that a drop the control shows as
+    well is "explained" by it."""
+    c = expect_paired_gain(blur_damage, control_damage, at_least=bound,
+                           name=f"blur-specific damage: {short} - blur (points)",
+                           reason=BLUR_SPECIFIC_REASON.format(bound=bound, control=control))
+    return replace(c, explains=control)
 
 
 def permanent(remove_at, damage, *, min_drop: float, drop_reason: str) -> list[Check]:

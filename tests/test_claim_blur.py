@@ -57,3 +57,16 @@ def test_the_mnist_and_resnet_claims_fail_data_that_violate_them(claim):
     for damage in (grows[::-1], np.zeros((k, 3)) + [0.1, -0.2, 0.3],
                    np.array([[0.1, -0.2, 0.3]]) + np.linspace(0, s.min_drop / 2, k)[:, None]):
         assert judge_it(damage) == "fail"
+
+
+def test_the_mnist_claim_is_explained_when_the_label_permutation_does_as_much_damage():
+    from claims.test_blur_mnist import SETTINGS as MNIST
+    from claims.test_blur_mnist import judge as mnist_judge
+
+    s = MNIST["smoke"]
+    grows = np.array([[0.1, -0.2, 0.3]]) + np.linspace(1, 3, len(s.remove_at))[:, None]
+    assert outcome_of(mnist_judge(s, grows, [0.2, -0.1, 0.0])) == "pass"
+    checks = mnist_judge(s, grows, [40.0, 55.0, 38.0])  # the permutation never recovers
+    assert outcome_of(checks) == "explained"
+    assert explained_by(checks) == ["label permutation"]
+    assert outcome_of(mnist_judge(s, grows[::-1], [0.2, -0.1, 0.0])) == "fail"
