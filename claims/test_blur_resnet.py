@@ -56,7 +56,8 @@ DROP_REASON = ("half the public replication's 10-point All-CNN drop at T=140 (th
 @claim("achille2019/blur-permanent-resnet18", paper="Achille, Rovere, Soatto 2019, Sect. 2",
        statement="A blur deficit in the first T epochs permanently lowers ResNet-18's final "
                  "test accuracy on CIFAR-10 against a matched control, more so the larger T.",
-       paper_value="as for All-CNN [text]", settings=SETTINGS, not_run=NOT_RUN, protocols=True)
+       paper_value="a blur critical period as for All-CNN; the paper's ResNet-18 wording was "
+                   "not found [ours]", settings=SETTINGS, not_run=NOT_RUN, protocols=True)
 def test_blur_deficit_is_permanent_for_resnet18(harness, protocol):
     s = harness.setting
     runs = harness.train(sweep(protocol, {"blur": s.remove_at}, s.clean_epochs, **s.overrides))

@@ -21,7 +21,7 @@ from repro.stats import expect_paired_gain
 from repro.tables import effect_table
 
 DEFICITS = ("blur", "vflip", "label_permutation", "noise")
-NOISE_REASON = ("noise (sensory deprivation) hurts less than blur [approx, paper Sect. 2]: "
+NOISE_REASON = ("noise (sensory deprivation) hurts less than blur [figure, paper Fig. 1]: "
                 "same-seed gap noise - blur positive, one-sided paired t-test, 95 %")
 
 

@@ -1,14 +1,21 @@
-"""The tags that mark where a paper value in a claim comes from (PROTOCOL.md, "Sources and tags",
-names each source in full)."""
+"""The tags that mark where a paper value in a claim comes from: one per evidence class
+(PROTOCOL.md, "Sources and tags", names each source in full; "Paper-tier settings and their
+sources" gives every setting its class)."""
 from __future__ import annotations
 
 TAGS = {
-    "[text]": "stated in the paper's text",
-    "[approx]": "read off a figure of the paper, or paraphrased from it: bounds are wide",
+    "[text]": "the paper's own words, quoted (where only a third party's copy was read, the claim "
+              "says whose)",
+    "[figure]": "read off one of the paper's figures, or its content as described: approximate, "
+                "so bounds are wide",
     "[repl]": "from the result files of a public replication of the paper (PROTOCOL.md, Sources "
               "and tags, names the repository and files)",
-    "[auth]": "from the results the authors released with their code (PROTOCOL.md, Sources and "
-              "tags, names the repository)",
+    "[auth]": "from the code or results the authors released with the same paper (PROTOCOL.md, "
+              "Sources and tags, names the repository)",
+    "[group]": "from code the authors' group released with another paper (PROTOCOL.md names the "
+               "paper and file)",
+    "[ours]": "our choice or reading, where no source gives the value (PROTOCOL.md gives the "
+              "reason)",
 }
 
 

@@ -173,3 +173,12 @@ def test_mean_layer_position_sees_every_upward_move():
     # last 3 of 5 layers) share would see only the first
     assert layerwise.mean_position(low, groups) < layerwise.mean_position(middle, groups) \
         < layerwise.mean_position(high, groups)
+
+
+def test_fisher_note_names_a_raw_rise_that_the_scale_invariant_trace_lacks_an_artefact():
+    rises = np.array([[1, 50, 400, 90, 30, 10], [2, 80, 500, 60, 20, 8], [1, 40, 300, 70, 25, 9]])
+    flat = np.array([[5, 6, 5, 6, 5, 6], [4, 5, 4, 5, 4, 5], [6, 5, 6, 5, 6, 5]])
+    raw, invariant = fisher.judge(EPOCHS, rises, 10), fisher.judge(EPOCHS, flat, 10)
+    assert outcome_of(invariant) == "fail"  # the verdict follows the scale-invariant trace
+    assert "artefact of the weights' norm" in fisher.artefact_note(raw, invariant)
+    assert "not an artefact" in fisher.artefact_note(raw, raw)
