@@ -64,7 +64,13 @@ SETTINGS = {
 }
 
 
-XFAIL = {("smoke", "restart"): (
+XFAIL = {("smoke", "published"): (
+    "measured at seed base 5000, apart from the claim's seeds: blur's damage at T=24 is 3.24 "
+    "points [2.18, 4.29] against the matched control, past the 1.09 bound, but the label "
+    "permutation does 81.77 (13.5 % test accuracy: with the annealed rate at 3.3e-05 at removal "
+    "no deficit is undone), so permutation - blur is -78.5 [-88.4, -68.6] against the 1-point "
+    "bound (power 0.00): the drop is the schedule's"),
+    ("smoke", "restart"): (
     "measured at seed base 5000, apart from the claim's seeds: with the rate restarted at "
     "removal the blurred net ends level with or above its matched control, damage -0.36 points "
     "[-0.66, -0.06] at T=24 against the 1.09 bound (power 0.00), and no trend over T (rho "

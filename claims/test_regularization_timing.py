@@ -44,17 +44,26 @@ LATE_REASON = (
     "'if regularization is applied only after the initial transient, it has no effect on the "
     "final solution' (abstract, text): applied from the transient's end (and from every later "
     "swept t) it gains at most {share:.2g} of the full benefit over never, mean over seeds")
-XFAIL = {
+# Measured at seed base 5000, apart from the claims' seeds, before the verdict run (PROTOCOL.md,
+# Measurements, "Restated claims at seed base 5000")
+NOT_RUN = {
     "weight decay": {"smoke": (
-        "measured in the first smoke run (fitting setting, 3 seeds): weight decay gives no "
-        "benefit at this scale, always - never -1.00 points [-4.69, 2.68] (38.9 % against "
-        "39.9 %), so its timing cannot matter; on the tier's conv3 it was +0.26 [-1.6, 2.1]; "
-        "the bounds were not changed")},
+        "too little power at this tier: at seed base 5000 weight decay's benefit is +1.45 "
+        "points [-1.65, 4.55] (p = 0.12; -1.00 in the first smoke run), a seed sd of 1.25: the "
+        "benefit check passes with 36 % power at 3 seeds and needs 8 for 80 % (python -m "
+        "repro.power report), 5 more seeds of a 10-arm sweep (about 1,350 epochs), beyond the "
+        "tier's budget; within that noise the removal cost over t = 5/10/20/30 jumps about "
+        "(0.90 / 0.48 / 0.94 / 0.04 of the benefit). The paper tier runs it")},
+    "data augmentation": {},
+}
+XFAIL = {
+    "weight decay": {},
     "data augmentation": {"smoke": (
-        "measured in the first smoke run (fitting setting, 3 seeds, t = 10 of 40 only): "
-        "augmentation helps, +4.12 points [0.65, 7.60], but not only early: applied only from "
-        "epoch 10 it gains 1.23 times the full benefit, and removed at epoch 10 it loses 0.47 of "
-        "it (bound: a third each); the bounds were not changed")},
+        "measured at seed base 5000: augmentation helps, +4.35 points [2.36, 6.35], but late, not "
+        "early: removed at t = 5/10/20/30 of 40 it costs 0.85 / 0.83 / 0.62 / 0.21 of the "
+        "benefit, so the transient ends only at t = 30 (bound: by t = 20), and applied from t = "
+        "30 it still gains 0.59 (bound 0.33): at this scale augmentation matters throughout "
+        "training")},
 }
 # the Phase setting that turns each regularizer off
 OFF = {"weight decay": {"weight_decay": 0.0}, "data augmentation": {"augment": False}}
@@ -139,7 +148,8 @@ def judge(acc: dict, s: TimingSweep):
        statement="Weight decay matters only early: removed after the early transient it costs "
                  "little; applied only after it, it gains little.",
        paper_value="removal after transient: little change; late application: no benefit [text]",
-       settings=SETTINGS, expected_failures=XFAIL["weight decay"])
+       settings=SETTINGS, expected_failures=XFAIL["weight decay"],
+       not_run=NOT_RUN["weight decay"])
 def test_weight_decay_matters_only_early(harness):
     check_timing(harness, "weight decay")
 
@@ -149,7 +159,8 @@ def test_weight_decay_matters_only_early(harness):
        statement="Data augmentation matters only early: removed after the early transient it "
                  "costs little; applied only after it, it gains little.",
        paper_value="removal after transient: little change; late application: no benefit [text]",
-       settings=SETTINGS, expected_failures=XFAIL["data augmentation"])
+       settings=SETTINGS, expected_failures=XFAIL["data augmentation"],
+       not_run=NOT_RUN["data augmentation"])
 def test_augmentation_matters_only_early(harness):
     check_timing(harness, "data augmentation")
 

@@ -50,6 +50,7 @@ def test_every_claim_reaches_a_verdict(name, tiny, monkeypatch, tmp_path):
     if name == "test_regularization_timing":  # the smoke setting: 40 epochs of an All-CNN
         monkeypatch.setitem(module.SETTINGS, "smoke", replace(
             module.SETTINGS["smoke"], epochs=4, switch_at=(1, 2), overrides={}))
+        monkeypatch.delitem(module.NOT_RUN["weight decay"], "smoke")  # not run at the smoke tier
     if name == "test_warm_start":
         monkeypatch.setitem(module.SETTINGS, "smoke", replace(
             module.SETTINGS["smoke"], first_epochs=2, second_epochs=2, overrides={}))
