@@ -11,9 +11,9 @@ compared. Exit code 1 when anything else differs.
 """
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
+
+from .report import load_results
 
 CHECK_FIELDS = ("name", "measured", "bound", "passed", "ci", "p_value", "effect_size", "n")
 TEST_FIELDS = ("test_loss", "test_acc")
@@ -84,7 +84,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print(__doc__)
         return 2
-    a, b = (json.loads(Path(p).read_text()) for p in argv)
+    a, b = (load_results(p) for p in argv)
     diffs, only_one = compare(a, b)
     for d in diffs:
         print(d)

@@ -96,10 +96,29 @@ def write_report(verdicts: list[Verdict], out_dir: Path, tier: str, *, seed_base
                "verdicts": [{**v.to_json(), **({"figure_file": figures[v.claim]}
                                                 if v.claim in figures else {})}
                             for v in verdicts]}
-    # compact: every per-epoch metric of every run makes it large (1.4 MB at the smoke tier)
-    (out_dir / "results.json").write_text(json.dumps(results, separators=(",", ":")))
+    (out_dir / "results.json").write_text(json.dumps(shared_runs(results),
+                                                     separators=(",", ":")))
     (out_dir / "REPORT.md").write_text(markdown(results, verdicts, figures))
     return out_dir / "REPORT.md"
+
+
+def shared_runs(results: dict) -> dict:
+    """results.json's form: every run once, under "runs" by its key, and each verdict's "runs"
+    its keys (claims share runs; every per-epoch metric of every run made the file 2 MB at the
+    smoke tier). Compact JSON."""
+    runs = {r["key"]: r for v in results["verdicts"] for r in v["runs"]}
+    return {**results, "runs": runs,
+            "verdicts": [{**v, "runs": [r["key"] for r in v["runs"]]}
+                         for v in results["verdicts"]]}
+
+
+def load_results(path: Path | str) -> dict:
+    """A results.json with each verdict's runs in full (either form)."""
+    d = json.loads(Path(path).read_text())
+    runs = d.pop("runs", {})
+    d["verdicts"] = [{**v, "runs": [runs[r] if isinstance(r, str) else r for r in v["runs"]]}
+                     for v in d["verdicts"]]
+    return d
 
 
 def deciding_checks(v: Verdict) -> list[Check]:

@@ -79,3 +79,22 @@ def test_a_claim_judged_under_both_protocols_shows_both_verdicts_side_by_side():
     assert cells[:3] == ["demo/claim", "NOT replicated: explained by the vertical flip control",
                          "replicated"]
     assert "a control shows it without the claimed cause" in cells[3]
+
+
+def test_results_json_stores_a_run_shared_by_claims_once_and_loads_it_back_in_full(tmp_path):
+    import dataclasses
+    import json
+
+    from repro.report import load_results, write_report
+
+    shared = {"label": "net seed=0", "key": "k1", "metrics": [{"epoch": 1, "test_acc": 0.5}]}
+    own = {"label": "net seed=1", "key": "k2", "metrics": [{"epoch": 1, "test_acc": 0.6}]}
+    a = dataclasses.replace(verdict(PASSING, claim="demo/a"), runs=[shared])
+    b = dataclasses.replace(verdict(PASSING, claim="demo/b"), runs=[shared, own])
+    write_report([a, b], tmp_path, "smoke")
+    stored = json.loads((tmp_path / "results.json").read_text())
+    assert stored["runs"] == {"k1": shared, "k2": own}
+    assert [v["runs"] for v in stored["verdicts"]] == [["k1"], ["k1", "k2"]]
+    loaded = load_results(tmp_path / "results.json")
+    assert [v["runs"] for v in loaded["verdicts"]] == [[shared], [shared, own]]
+    assert "runs" not in loaded
