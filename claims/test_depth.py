@@ -79,8 +79,9 @@ NOT_RUN = {"smoke": (
     "those 10 seeds (mean +1.25, sd of the paired differences 0.92) the check passes with 80 % "
     "power only from 9 seeds, and from the 5 apart from the claim's (+1.07, sd 1.15) not within "
     "30 (python -m repro.power paired --effect 1.07 --sd 1.15 --bound 1.0 --most 30). The "
-    "profile (3 depths x 3 T x 2 protocols, blur and matched control) would add about 1,400 "
-    "epochs at 9 seeds, past the tier's 30-minute budget. The paper tier runs it")}
+    "profile at the 9 seeds the one-point check needs (3 nets x 3 T, blur and matched control, "
+    "both protocols) would train about 4,600 epochs, more than the rest of the tier together "
+    "and past its 30-minute budget. The paper tier runs it")}
 
 
 @claim("achille2019/deeper-more-sensitive", paper="Achille, Rovere, Soatto 2019, Sect. 2",
