@@ -144,7 +144,7 @@ def judge(acc: dict, s: TimingSweep):
 
 
 @claim("golatkar2019/weight-decay-timing",
-       paper="Golatkar, Achille, Soatto 2019, Sec. 3 (weight decay)",
+       paper="Golatkar, Achille, Soatto 2019, abstract (weight decay)",
        statement="Weight decay matters only early: removed after the early transient it costs "
                  "little; applied only after it, it gains little.",
        paper_value="removal after transient: little change; late application: no benefit [text]",
@@ -155,7 +155,7 @@ def test_weight_decay_matters_only_early(harness):
 
 
 @claim("golatkar2019/augmentation-timing",
-       paper="Golatkar, Achille, Soatto 2019, Sec. 3 (data augmentation)",
+       paper="Golatkar, Achille, Soatto 2019, abstract (data augmentation)",
        statement="Data augmentation matters only early: removed after the early transient it "
                  "costs little; applied only after it, it gains little.",
        paper_value="removal after transient: little change; late application: no benefit [text]",
