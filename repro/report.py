@@ -103,13 +103,22 @@ def write_report(verdicts: list[Verdict], out_dir: Path, tier: str, *, seed_base
 
 
 def shared_runs(results: dict) -> dict:
-    """results.json's form: every run once, under "runs" by its key, and each verdict's "runs"
-    its keys (claims share runs; every per-epoch metric of every run made the file 2 MB at the
-    smoke tier). Compact JSON."""
-    runs = {r["key"]: r for v in results["verdicts"] for r in v["runs"]}
-    return {**results, "runs": runs,
-            "verdicts": [{**v, "runs": [r["key"] for r in v["runs"]]}
-                         for v in results["verdicts"]]}
+    """results.json's form: every run once, under "runs", and each verdict's "runs" the names
+    it is stored under (claims share runs; every per-epoch metric of every run made the file 2 MB
+    at the smoke tier). A run's name is its key, or key~n where two claims recorded it with
+    different measurements."""
+    runs: dict[str, dict] = {}
+
+    def name(r: dict) -> str:
+        n, i = r["key"], 1
+        while n in runs and runs[n] != r:
+            i += 1
+            n = f"{r['key']}~{i}"
+        runs[n] = r
+        return n
+
+    verdicts = [{**v, "runs": [name(r) for r in v["runs"]]} for v in results["verdicts"]]
+    return {**results, "runs": runs, "verdicts": verdicts}
 
 
 def load_results(path: Path | str) -> dict:

@@ -98,3 +98,17 @@ def test_results_json_stores_a_run_shared_by_claims_once_and_loads_it_back_in_fu
     loaded = load_results(tmp_path / "results.json")
     assert [v["runs"] for v in loaded["verdicts"]] == [[shared], [shared, own]]
     assert "runs" not in loaded
+
+
+def test_a_run_two_claims_recorded_with_different_measurements_is_kept_twice(tmp_path):
+    import dataclasses
+
+    from repro.report import load_results, write_report
+
+    plain = {"label": "net seed=0", "key": "k1", "metrics": [{"epoch": 1, "test_acc": 0.5}]}
+    measured = {**plain, "metrics": [{"epoch": 1, "test_acc": 0.5, "fisher": 3.0}]}
+    a = dataclasses.replace(verdict(PASSING, claim="demo/a"), runs=[plain])
+    b = dataclasses.replace(verdict(PASSING, claim="demo/b"), runs=[measured])
+    write_report([a, b], tmp_path, "smoke")
+    loaded = load_results(tmp_path / "results.json")
+    assert [v["runs"] for v in loaded["verdicts"]] == [[plain], [measured]]
