@@ -312,7 +312,8 @@ class RunSpec:
                       + "".join(f"·{k}={v}" for k, v in p.settings().items())
                       for p in self.phases)
         restart = f" restart@{self.lr_restart_at}" if self.lr_restart_at is not None else ""
-        return f"{self.model}/{self.dataset} seed={self.seed} [{ph}]{restart}"
+        depth = f" depth={self.depth}" if self.depth is not None else ""
+        return f"{self.model}/{self.dataset}{depth} seed={self.seed} [{ph}]{restart}"
 
 
 def shared_epochs(a: RunSpec, b: RunSpec, device_tag: str = "cpu-1t") -> int:
