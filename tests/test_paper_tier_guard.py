@@ -32,7 +32,7 @@ def test_the_paper_tier_on_the_cpu_is_refused_with_its_cost(pytester, tmp_path):
     res = run(pytester, tmp_path, "--tier", "paper")
     assert res.ret == pytest.ExitCode.USAGE_ERROR
     res.stdout.fnmatch_lines(["*demo/tiny: 6 runs, 18 epochs as written, 18 with shared*, "
-                              "about * here",
+                              "about * here; estimate * GPU-h fp32 / * GPU-h TF32",
                               "all claims: 18 epochs to train*about * on this device*",
                               "*REFUSED*--paper-on-cpu*"])
     assert not list((tmp_path / "s").glob("*/*.json"))  # nothing trained
@@ -44,8 +44,10 @@ def test_the_dry_run_prints_epochs_and_time_per_claim_and_in_all(pytester, tmp_p
     assert res.ret == 0
     res.stdout.fnmatch_lines(["*repro plan (dry run, tier paper, on cpu)*",
                               "*demo/tiny: 6 runs*18 to train (18 not trained by the claims "
-                              "above), about * here",
-                              "all claims: 18 epochs to train*about *"])
+                              "above), about * here; estimate * GPU-h fp32 / * GPU-h TF32",
+                              "all claims: 18 epochs to train*about *",
+                              "GPU-hours (an estimate, not a measurement): * GPU-h fp32 / * GPU-h "
+                              "TF32 in all on one NVIDIA A100*at 40% of its peak*"])
 
 
 def test_paper_on_cpu_lets_it_run(pytester, tmp_path, fake_data):

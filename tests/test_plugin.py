@@ -1,7 +1,8 @@
 """The plugin end to end, in a scratch project run by pytester."""
-import json
 
 import pytest
+
+from repro.report import load_results
 
 pytest_plugins = ["pytester"]
 
@@ -46,7 +47,7 @@ def test_verdicts_reach_the_report(project, tmp_path):
     res.assert_outcomes(passed=1, failed=1)
     res.stdout.fnmatch_lines(["*PASS*demo/holds*"])
     res.stdout.fnmatch_lines(["*FAIL*demo/broken*"])
-    out = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())
+    out = load_results(tmp_path / "r" / "smoke" / "results.json")
     assert {v["claim"]: v["outcome"] for v in out["verdicts"]} == {
         "demo/holds": "pass", "demo/broken": "fail"}
     md = (tmp_path / "r" / "smoke" / "REPORT.md").read_text()
@@ -60,7 +61,7 @@ def test_verdicts_reach_the_controller_under_xdist(project, tmp_path):
     res = run(project, "-n", "2", "--store", str(tmp_path / "s"),
           "--report", str(tmp_path / "r"), subprocess=True)
     res.assert_outcomes(passed=1, failed=1)
-    out = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())
+    out = load_results(tmp_path / "r" / "smoke" / "results.json")
     assert len(out["verdicts"]) == 2
 
 
@@ -110,7 +111,7 @@ def test_nodata(harness):
               "--report", str(tmp_path / "r"))
     res.assert_outcomes(failed=1)
     res.stdout.fnmatch_lines([f"*error: no cifar10 data in {empty}*"])
-    out = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())
+    out = load_results(tmp_path / "r" / "smoke" / "results.json")
     assert out["verdicts"][0]["outcome"] == "error"
 
 
@@ -126,7 +127,7 @@ def test_crash(harness):
     res = run(project, "--store", str(tmp_path / "s"), "--report", str(tmp_path / "r"))
     res.assert_outcomes(failed=1)
     res.stdout.fnmatch_lines(["*ZeroDivisionError*"])
-    out = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())
+    out = load_results(tmp_path / "r" / "smoke" / "results.json")
     assert out["verdicts"][0]["outcome"] == "error"
     assert out["verdicts"][0]["notes"] == ["ZeroDivisionError: boom"]
 
@@ -207,12 +208,12 @@ def test_direct_runs_are_planned_stored_and_reach_the_report(project, tmp_path):
                               "all claims: 0 epochs to train*",
                               "direct runs *: 30 epochs, about 15 s *"])
     run(project, *args, subprocess=True).assert_outcomes(passed=1)
-    v = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())["verdicts"][0]
+    v = load_results(tmp_path / "r" / "smoke" / "results.json")["verdicts"][0]
     assert [r["spec"]["seed"] for r in v["runs"]] == [0, 1, 2, 0, 1, 2]
     assert (v["epochs_trained"], v["epochs_reused"]) == (30, 0)
     # a second session reads every direct run from the store: nothing is computed again
     run(project, *args, subprocess=True).assert_outcomes(passed=1)
-    v = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())["verdicts"][0]
+    v = load_results(tmp_path / "r" / "smoke" / "results.json")["verdicts"][0]
     assert (v["epochs_trained"], v["epochs_reused"]) == (0, 30)
     res = run(project, "--dry-run", *args)
     res.stdout.fnmatch_lines(["*demo/direct: 6 runs, 30 epochs as written, 30 with shared "
@@ -258,7 +259,7 @@ def test_xdist_gives_the_numbers_of_a_plain_run_and_trains_a_shared_run_once(
         res = run(project, *extra, "--store", str(tmp_path / name / "s"), "--report",
                   str(tmp_path / name / "r"), "--data-dir", str(fake_data), subprocess=True)
         res.assert_outcomes(passed=2)
-        verdicts = json.loads((tmp_path / name / "r" / "smoke" / "results.json").read_text())
+        verdicts = load_results(tmp_path / name / "r" / "smoke" / "results.json")
         out[name] = {v["claim"]: v for v in verdicts["verdicts"]}
     for claim_id, v in out["plain"].items():
         w = out["xdist"][claim_id]
@@ -307,7 +308,7 @@ def test_a_run_trained_first_measures_for_the_session_s_runs_that_continue_it(
         run(project, *files, *args, "--store", str(tmp_path / name / "s"), "--report",
             str(tmp_path / name / "r")).assert_outcomes(passed=len(files))
         results = tmp_path / name / "r" / "smoke" / "results.json"
-        return {v["claim"]: v for v in json.loads(results.read_text())["verdicts"]}
+        return {v["claim"]: v for v in load_results(results)["verdicts"]}
 
     both = session("both", "test_lean.py", "test_rich.py")
     assert list(both) == ["demo/lean", "demo/rich"]
@@ -339,7 +340,7 @@ def test_a_claim_with_protocols_is_one_test_per_protocol_selected_by_k(project, 
     res.assert_outcomes(xfailed=1, deselected=1)
     res = run(project, "--store", str(tmp_path / "s"), "--report", str(tmp_path / "r"))
     res.assert_outcomes(passed=1, xfailed=1)
-    out = json.loads((tmp_path / "r" / "smoke" / "results.json").read_text())
+    out = load_results(tmp_path / "r" / "smoke" / "results.json")
     assert {(v["claim"], v["protocol"], v["outcome"]) for v in out["verdicts"]} == {
         ("demo/both[published]", "published", "pass"), ("demo/both[restart]", "restart", "fail")}
     md = (tmp_path / "r" / "smoke" / "REPORT.md").read_text()

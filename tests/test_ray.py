@@ -3,9 +3,10 @@
 The cluster is a local one started by the test (2 CPUs); the claims run in-process by pytester,
 so the plugin finds the test's Ray connection already open.
 """
-import json
 
 import pytest
+
+from repro.report import load_results
 
 ray = pytest.importorskip("ray")
 
@@ -36,7 +37,7 @@ def cluster():
 
 
 def verdict(tmp_path, name):
-    return json.loads((tmp_path / name / "smoke" / "results.json").read_text())["verdicts"][0]
+    return load_results(tmp_path / name / "smoke" / "results.json")["verdicts"][0]
 
 
 @pytest.mark.slow
