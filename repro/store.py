@@ -6,6 +6,11 @@ temporary file and renamed, the JSON last, so an entry is either complete or abs
 that does not match its digest is reported, removed and retrained, never used. A file lock per
 key lets two processes that need the same entry train it once: the second waits, then reads it.
 Any path that several machines mount can be shared.
+
+A payload is data, never code: tensors and plain containers (state dicts), read with torch's
+weights-only loader. The checksum guards against corruption, not against a writer, so an entry
+whose payload that loader refuses (a pickled object, which could run code when read) is
+discarded and retrained like a corrupt one.
 """
 from __future__ import annotations
 
@@ -63,7 +68,15 @@ class RunStore:
         if loaded is None:
             return None
         meta, blob = loaded
-        return meta, torch.load(io.BytesIO(blob), map_location=map_location, weights_only=False)
+        try:
+            return meta, torch.load(io.BytesIO(blob), map_location=map_location,
+                                    weights_only=True)
+        except Exception as err:  # the weights-only loader's refusal, or a damaged archive
+            log.warning("store entry %s holds a payload that is not plain tensors and "
+                        "containers (%s): discarded, it will be retrained", key,
+                        str(err).strip().splitlines()[0][:200])
+            self.discard(key)
+            return None
 
     def _read(self, key: str) -> tuple[dict, bytes] | None:
         pt_path, meta_path = self._paths(key)

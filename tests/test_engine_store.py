@@ -1,4 +1,7 @@
 import json
+import logging
+import os
+from pathlib import Path
 
 import pytest
 from helpers import fresh, tiny
@@ -198,3 +201,33 @@ def test_fisher_of_a_stored_network_equals_the_one_recorded_in_training(ctx):
     again = measure_fisher(model, data, spec, 3)
     assert again["fisher"] == pytest.approx(recorded["fisher"], rel=1e-6)
     assert load_model(tiny([(5, None)]), ctx) is None
+
+
+class _RunsCode:
+    """A payload object whose unpickling would run a shell command."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_a_planted_entry_that_would_run_code_is_refused_and_retrained(ctx, tmp_path, caplog):
+    """A writer to a shared store plants a prefix checkpoint whose payload runs a command when
+    unpickled, with a matching record and checksum: reading it runs nothing, and the run that
+    would resume from it is trained from scratch, to the same numbers."""
+    spec = tiny([(2, "blur"), (2, None)])
+    clean = get_run(spec, fresh(ctx, tmp_path, "clean"))
+    prefix = spec.truncate(2)
+    get_run(prefix, ctx)
+    key = ctx.key(prefix)
+    marker = tmp_path / "ran"
+    ctx.store.save(key, ctx.store.meta(key), {"model": _RunsCode(marker)})
+    assert ctx.store.meta(key) is not None  # the record and checksum hold
+    with caplog.at_level(logging.WARNING, logger="repro.store"):
+        got = get_run(spec, ctx)
+    assert not marker.exists()
+    assert "not plain tensors" in caplog.text
+    assert got.resumed_from == 0 and got.epochs_trained == 4
+    assert got.metrics == clean.metrics
