@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +34,21 @@ ORIGINAL_FINGERPRINTS = {
 }
 
 
-class DataNotFound(FileNotFoundError):
+ARRAYS = ("x_train", "y_train", "x_test", "y_test")
+# torchvision checks its own archives (CIFAR-10's batches, MNIST's idx files) against the MD5
+# digests it ships, and says "not found or corrupted" when one does not match.
+TORCHVISION_FOLDER = {"cifar10": "cifar-10-batches-py/", "mnist": "MNIST/raw/"}
+
+
+class DataError(Exception):
+    """A dataset that cannot be used; the message names the file and what to do."""
+
+
+class DataNotFound(DataError, FileNotFoundError):
+    pass
+
+
+class DataUnreadable(DataError, ValueError):
     pass
 
 
@@ -150,19 +166,57 @@ def pad(x: torch.Tensor, size: int) -> torch.Tensor:
 def _read_arrays(name: str, data_dir: Path, download: bool):
     npz = data_dir / f"{name}.npz"
     if npz.is_file():
-        _verify_checksum(npz)
-        with np.load(npz) as d:
-            return d["x_train"], d["y_train"], d["x_test"], d["y_test"], str(npz)
+        return (*read_npz(npz), str(npz))
     try:
         return (*_torchvision_arrays(name, data_dir, download), f"torchvision:{data_dir}")
     except (RuntimeError, OSError) as err:
-        tv_hint = {"cifar10": "cifar-10-batches-py/", "mnist": "MNIST/raw/"}[name]
         raise DataNotFound(
-            f"no {name} data in {data_dir}: expected {npz.name} (x_train, y_train, x_test, "
-            f"y_test as uint8) or torchvision's {tv_hint} folder. Point --data-dir (or "
-            f"REPRO_DATA_DIR) at a directory holding one of them, or pass --download to let "
-            f"torchvision fetch {name} there. ({err})"
+            f"no {name} data in {data_dir}: expected {npz.name} (x_train, y_train, "
+            f"x_test, y_test as uint8) or torchvision's {TORCHVISION_FOLDER[name]} folder. "
+            f"Point --data-dir (or REPRO_DATA_DIR) at a directory holding one of them, or pass "
+            f"--download to let torchvision fetch {name} there. ({err})"
         ) from None
+
+
+def read_npz(path: Path) -> tuple[np.ndarray, ...]:
+    """The four arrays of an .npz dataset file, checked against the SHA256SUMS beside it when it
+    lists the file; DataUnreadable, naming the file, when it is damaged or incomplete."""
+    expected = expected_digest(path)
+    if expected is not None and file_digest(path) != expected:
+        raise DataUnreadable(
+            f"{path} does not match its SHA-256 in {path.parent / 'SHA256SUMS'} (expected "
+            f"{expected}, found {file_digest(path)}): the file is damaged. Copy it again.")
+    try:
+        with np.load(path) as d:
+            missing = [k for k in ARRAYS if k not in d.files]
+            if missing:
+                raise DataUnreadable(
+                    f"{path} lacks the array(s) {', '.join(missing)}: a dataset file holds "
+                    f"{', '.join(ARRAYS)} (uint8 images, integer labels)")
+            return tuple(d[k] for k in ARRAYS)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as err:
+        if isinstance(err, DataUnreadable):
+            raise
+        digest = (f"its expected SHA-256 is {expected} (SHA256SUMS)" if expected else
+                  "no digest of it is known (no SHA256SUMS beside it lists it)")
+        raise DataUnreadable(
+            f"{path} cannot be read as an .npz dataset file ({type(err).__name__}: {err}): it "
+            f"is truncated or damaged; {digest}. Copy it again, or remove it and pass "
+            f"--download to let torchvision fetch the original.") from None
+
+
+def check_data(name: str, data_dir: str | os.PathLike | None = None,
+               download: bool = False) -> str | None:
+    """None when `name` is present and readable under `data_dir` (or `download` will fetch it);
+    else what is wrong, naming the file (for the dry run, which trains nothing)."""
+    root = (Path(data_dir) if data_dir is not None else default_data_dir()).resolve()
+    try:
+        _read_arrays(name, root, download=False)
+    except DataNotFound as err:
+        return None if download else str(err)
+    except DataError as err:
+        return str(err)
+    return None
 
 
 def _torchvision_arrays(name: str, root: Path, download: bool):
@@ -191,8 +245,8 @@ def data_source(name: str, data_dir: str | os.PathLike | None = None,
     if cache_key in _SOURCES:
         return _SOURCES[cache_key]
     if npz.is_file():
-        with np.load(npz) as d:
-            original = is_original(name, {k: d[k] for k in ("x_train", "x_test")})
+        x_train, _, x_test, _ = read_npz(npz)
+        original = is_original(name, {"x_train": x_train, "x_test": x_test})
         found = {"source": str(npz), "digest": file_digest(npz)[:16], "original": original}
     else:
         try:
@@ -243,15 +297,12 @@ def _file_digest(path: str, size: int, mtime_ns: int) -> str:
     return h.hexdigest()
 
 
-def _verify_checksum(path: Path) -> None:
-    """Check `path` against a SHA256SUMS file beside it, when there is one."""
+def expected_digest(path: Path) -> str | None:
+    """`path`'s SHA-256 as the SHA256SUMS file beside it lists it; None when none does."""
     sums = path.parent / "SHA256SUMS"
     if not sums.is_file():
-        return
+        return None
     expected = {ln.split()[1].lstrip("*"): ln.split()[0]
                 for ln in sums.read_text().splitlines() if len(ln.split()) == 2}
-    if path.name not in expected:
-        return
-    if file_digest(path) != expected[path.name]:
-        raise ValueError(f"{path} does not match its digest in {sums}: the file is corrupt")
+    return expected.get(path.name)
 

@@ -23,7 +23,7 @@ import pytest
 
 from .arms import Arm, Recipe, Results, Run, expand, fold, unmatched
 from .config import Phase, RunSpec
-from .data import DataNotFound
+from .data import DataError
 from .direct import DirectRecipe, DirectSpec
 from .engine import Context, RunResult, load_model, measure_fisher
 from .plan import Plan, plan
@@ -99,7 +99,7 @@ def claim(claim_id: str, *, paper: str, statement: str, paper_value: str = "",
                 return fn(*args, **kwargs)
             except PlanOnly:
                 pytest.skip(f"dry run: {h.plan.line() if h.plan else 'no runs'}")
-            except (RunFailed, DataNotFound) as err:
+            except (RunFailed, DataError) as err:
                 h.record_error(str(err))
                 pytest.fail(f"error: {err}", pytrace=False)
             except Exception as err:  # a crash: record the verdict, keep the traceback

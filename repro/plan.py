@@ -30,6 +30,7 @@ class Plan:
     seconds_by_key: dict[str, float] = field(default_factory=dict)
     seconds_to_train: float | None = None  # None: no timer
     direct: bool = False  # the claim's runs are direct runs (seconds from their step times)
+    datasets: list[str] = field(default_factory=list)  # that the runs train on
 
     def line(self) -> str:
         return (f"{self.runs} runs, {self.epochs_total} epochs as written, "
@@ -73,7 +74,8 @@ def plan(specs: list, ctx, timer=None) -> Plan:
                 macs_by_key=macs, macs_to_train=sum(macs.values()),
                 macs_total=sum(epoch_macs(*v) for v in needed.values()),
                 seconds_by_key=seconds,
-                seconds_to_train=sum(seconds.values()) if timer else None)
+                seconds_to_train=sum(seconds.values()) if timer else None,
+                datasets=sorted({s.dataset for s in engine}))
 
 
 def _direct_plan(specs: list[DirectSpec], ctx) -> Plan:

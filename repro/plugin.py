@@ -100,7 +100,12 @@ def pytest_configure(config):
     if config.getoption("tier") is None:
         config.option.tier = "paper" if device != "cpu" else "smoke"
     config._repro_device = device
-    config._repro_lossy = _lossy_data(config)
+    from .data import DataError
+
+    try:
+        config._repro_lossy = _lossy_data(config)
+    except DataError as err:
+        raise pytest.UsageError(str(err)) from None
     if config._repro_lossy and not config.getoption("dry_run") \
             and not config.getoption("accept_lossy_data"):
         raise pytest.UsageError(_lossy_message(config._repro_lossy))
@@ -309,6 +314,7 @@ class ReportWriter:
         self.plans: dict[str, dict] = {}
         self.written: Path | None = None
         self.monitor = None
+        self.data_checked: dict[str, str | None] = {}  # dataset -> its problem (dry run)
 
     def pytest_sessionstart(self, session):
         every = self.config.getoption("progress_every")
@@ -334,6 +340,8 @@ class ReportWriter:
             self.monitor = None
         if self.config._repro_refused:
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        if self.plans:
+            self._check_data(session)
         if not self.verdicts:
             return
         from .report import write_report
@@ -357,6 +365,18 @@ class ReportWriter:
                               f"{v['epochs_reused']} reused)")
             if self.written:
                 tr.write_line(f"report: {self.written}")
+
+    def _check_data(self, session):
+        """A dry run trains nothing, so it reads every dataset its plan needs instead: one
+        missing or damaged fails the session, naming the file."""
+        from .data import check_data
+
+        data_dir = self.config.getoption("data_dir") or os.environ.get("REPRO_DATA_DIR")
+        needed = sorted({d for p in self.plans.values() for d in p.get("datasets", ())})
+        self.data_checked = {d: check_data(d, data_dir, self.config.getoption("download"))
+                             for d in needed}
+        if any(self.data_checked.values()) and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def _plan_summary(self, tr):
         from .cost import REFERENCE_GPU, format_gpu_hours, format_seconds
@@ -405,6 +425,10 @@ class ReportWriter:
             tr.write_line(f"direct runs (deep linear networks; an epoch is one full-batch "
                           f"step): {direct_steps} epochs, about {format_seconds(direct_seconds)} "
                           "on one CPU thread")
+        for name, problem in self.data_checked.items():
+            tr.write_line(f"data {name}: " + (f"MISSING OR UNREADABLE: {problem}" if problem else
+                                              "present and readable"),
+                          red=bool(problem))
         if self.config._repro_lossy and not self.config.getoption("accept_lossy_data"):
             tr.write_line("")
             tr.write_line("DATA: " + _lossy_message(self.config._repro_lossy), yellow=True)

@@ -1,3 +1,8 @@
+import atexit
+import os
+import shutil
+import tempfile
+
 import pytest
 
 # Imported once, before any test: the in-process pytester runs of test_plugin.py roll sys.modules
@@ -7,6 +12,16 @@ import torch._dynamo  # noqa: F401
 
 from repro import Context, RunStore
 from repro.synthetic import write_fake_cifar
+
+# The tests hold whatever a user has exported: none of the project's variables (REPRO_DATA_DIR,
+# REPRO_STORE, REPRO_FAKE_CUDA, ...) reaches them, and a store a test does not name is a
+# temporary one, never the user's. Set here, before xdist starts its workers and before any
+# subprocess a test starts, so that they inherit it too.
+for _name in [n for n in os.environ if n.startswith("REPRO_")]:
+    del os.environ[_name]
+_scratch = tempfile.mkdtemp(prefix="repro-tests-")
+atexit.register(shutil.rmtree, _scratch, ignore_errors=True)
+os.environ["REPRO_STORE"] = os.path.join(_scratch, "store")
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from repro.data import DataNotFound, balanced_subset, load_dataset
+from repro.data import DataNotFound, DataUnreadable, balanced_subset, load_dataset
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -32,10 +32,35 @@ def test_missing_data_names_the_directory_and_how_to_fill_it(tmp_path):
     assert str(tmp_path) in msg and "cifar10.npz" in msg and "--download" in msg
 
 
-def test_a_file_that_does_not_match_its_digest_is_refused(fake_data):
+def test_a_file_that_does_not_match_its_digest_is_refused_with_the_digest_expected(fake_data):
     (fake_data / "SHA256SUMS").write_text("0" * 64 + "  cifar10.npz\n")
-    with pytest.raises(ValueError, match="corrupt"):
+    with pytest.raises(DataUnreadable) as err:
         load_dataset("cifar10", fake_data)
+    msg = str(err.value)
+    assert str(fake_data / "cifar10.npz") in msg and "expected " + "0" * 64 in msg
+
+
+@pytest.mark.parametrize("damage", ["truncated", "overwritten"])
+def test_a_damaged_data_file_gives_one_error_that_names_it(fake_data, damage):
+    """No SHA256SUMS beside it: the damage is found reading the file (a truncated zip; 4 KB of
+    an array overwritten, which its zip CRC catches), and the error says which file."""
+    npz = fake_data / "cifar10.npz"
+    blob = bytearray(npz.read_bytes())
+    if damage == "truncated":
+        blob = blob[: len(blob) // 2]
+    else:
+        blob[len(blob) // 3 : len(blob) // 3 + 4096] = bytes(4096)
+    npz.write_bytes(bytes(blob))
+    with pytest.raises(DataUnreadable) as err:
+        load_dataset("cifar10", fake_data)
+    msg = str(err.value)
+    assert str(npz) in msg and "damaged" in msg and "no digest of it is known" in msg
+
+
+def test_a_data_file_without_its_arrays_names_the_missing_ones(tmp_path):
+    np.savez(tmp_path / "cifar10.npz", x_train=np.zeros((10, 8, 8, 3), np.uint8))
+    with pytest.raises(DataUnreadable, match=r"lacks the array\(s\) y_train, x_test, y_test"):
+        load_dataset("cifar10", tmp_path)
 
 
 @pytest.mark.skipif(not (SHARED / "cifar10.npz").is_file(), reason="no shared data here")

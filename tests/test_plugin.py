@@ -77,6 +77,16 @@ def test_dry_run_plans_without_training(project, tmp_path):
 
 
 @pytest.mark.slow
+def test_a_dry_run_on_an_empty_data_folder_says_the_data_are_missing(project, tmp_path):
+    project.makepyfile(test_plan=PLANNED)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = run(project, "--dry-run", "--data-dir", str(empty), "--store", str(tmp_path / "s"))
+    assert res.ret == pytest.ExitCode.TESTS_FAILED
+    res.stdout.fnmatch_lines([f"data cifar10: MISSING OR UNREADABLE: no cifar10 data in {empty}*"])
+
+
+@pytest.mark.slow
 def test_seed_base_shifts_every_seed(project, tmp_path):
     project.makepyfile(test_seeds='''
 def test_seeds(harness):
