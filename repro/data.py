@@ -275,6 +275,14 @@ def is_original(name: str, arrays: dict[str, np.ndarray]) -> bool:
     return (count is None or len(x) >= count) and fingerprint(x, count) == expected
 
 
+def report_source(info: dict) -> dict:
+    """`info` (data_source's) for a report: the file by name, never the machine's path."""
+    src = info["source"]
+    name = ("torchvision's folder" if src.startswith("torchvision:") else
+            "missing" if src.startswith("missing") else Path(src).name)
+    return {**info, "source": name}
+
+
 def describe(info: dict) -> str:
     """A data source in a sentence, for refusals and reports."""
     state = {True: "the original pixels (fingerprint matched)",

@@ -42,11 +42,15 @@ def arms_figure(arms: Mapping[str, Sequence[float]], *, title: str, ylabel: str)
 
 
 def arms_panel(arms: Mapping[str, Sequence[float]], *, title: str, ylabel: str) -> dict:
+    """The arms on a categorical axis, named there; each arm's mean, sd and seeds in its colour."""
     lines = []
     for i, (name, values) in enumerate(arms.items()):
         v = np.asarray(values, float).ravel()
-        lines.append(mean_line(f"{name} (mean, sd)", [i], v[None, :], linestyle="none",
-                               marker="s"))
-        lines.append(line(f"{name} (seeds)", [i + 0.15] * len(v), v, linestyle="none",
-                          marker="."))
-    return panel(title, "arm (left to right: as listed)", ylabel, *lines)
+        colour = f"C{i}"
+        lines.append(mean_line(f"{name}: mean, sd", [i], v[None, :], linestyle="none",
+                               marker="s", color=colour))
+        lines.append(line(f"{name}: seeds", [i + 0.15] * len(v), v, linestyle="none",
+                          marker=".", color=colour))
+    out = panel(title + " (squares: mean and sd; dots: seeds)", "", ylabel, *lines)
+    return {**out, "xticks": {"positions": list(range(len(arms))), "labels": list(arms)},
+            "legend": False}

@@ -23,7 +23,7 @@ import pytest
 
 from .arms import Arm, Recipe, Results, Run, expand, fold, unmatched
 from .config import Phase, RunSpec
-from .data import DataError
+from .data import DataError, report_source
 from .direct import DirectRecipe, DirectSpec
 from .engine import Context, RunResult, load_model, measure_fisher
 from .plan import Plan, plan
@@ -246,5 +246,5 @@ class Harness:
         if not store_runs or self.ctx is None:
             return {}
         names = sorted({r.spec.dataset for r in store_runs})
-        return {"data": [{"dataset": n, **self.ctx.data_info(n)} for n in names],
+        return {"data": [report_source({"dataset": n, **self.ctx.data_info(n)}) for n in names],
                 "device": self.ctx.backend.identity()}

@@ -19,6 +19,7 @@ import pytest
 
 from . import cuda
 from .harness import PLAN_PROPERTY, VERDICT_PROPERTY, Harness
+from .sessions import claim_file
 from .store import RunStore, StoreError, default_store_dir
 from .tiers import TIERS, get_tier
 from .verdict import Verdict
@@ -35,7 +36,8 @@ def pytest_addoption(parser):
     g.addoption("--store", default=None, metavar="DIR",
                 help="run store directory (default $REPRO_STORE or ~/.cache/repro/store)")
     g.addoption("--report", default=None, metavar="DIR",
-                help="report directory; reports/<tier>/ is written under it (default ./reports)")
+                help="report directory; <tier>/ is written under it (default <rootdir>/reports, "
+                     "rootdir being pytest's)")
     g.addoption("--data-dir", default=None, metavar="DIR",
                 help="datasets: <name>.npz files or torchvision folders (default $REPRO_DATA_DIR)")
     g.addoption("--download", action="store_true",
@@ -133,11 +135,35 @@ def pytest_configure(config):
     except StoreError as err:
         raise pytest.UsageError(str(err)) from None
     _default_distribution(config)
+    if not is_worker(config) and not config.getoption("dry_run"):
+        _check_report_writable(report_dir(config))
     if not is_worker(config):
         config._repro_progress_dir = tempfile.mkdtemp(prefix="repro-progress-")
         config.pluginmanager.register(ReportWriter(config), "repro-report-writer")
     else:
         config._repro_progress_dir = config.workerinput.get(PROGRESS_KEY)
+
+
+def report_dir(config) -> Path:
+    """Where the report of the session's tier goes: <--report or <rootdir>/reports>/<tier>."""
+    root = config.getoption("report") or Path(config.rootpath) / "reports"
+    return Path(root) / config.getoption("tier")
+
+
+def _check_report_writable(path: Path) -> None:
+    """Before any training: the report directory, or the nearest folder above it that exists,
+    takes a file (a probe, removed at once)."""
+    existing = path
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        if not existing.is_dir():
+            raise NotADirectoryError(f"{existing} is not a directory")
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".repro-probe-"):
+            pass
+    except OSError as err:
+        raise pytest.UsageError(f"--report: the report {path} cannot be written ({err}); pass "
+                                "--report DIR with a directory you can write") from None
 
 
 def _check_numbers(config):
@@ -327,7 +353,8 @@ class ReportWriter:
     def pytest_runtest_logreport(self, report):
         for name, value in report.user_properties:
             if name == VERDICT_PROPERTY:
-                self.verdicts[report.nodeid] = json.loads(value)
+                self.verdicts[report.nodeid] = {**json.loads(value),
+                                                "source": {"file": claim_file(report.nodeid)}}
             elif name == PLAN_PROPERTY:
                 self.plans[report.nodeid] = json.loads(value)
 
@@ -346,12 +373,27 @@ class ReportWriter:
             return
         from .report import write_report
 
-        tier = self.config.getoption("tier")
-        root = Path(self.config.getoption("report") or Path(self.config.rootpath) / "reports")
         self.written = write_report([Verdict.from_json(v) for v in self.verdicts.values()],
-                                    root / tier, tier,
+                                    report_dir(self.config), self.config.getoption("tier"),
                                     seed_base=self.config.getoption("seed_base"),
-                                    args=self.config.invocation_params.args)
+                                    args=self.config.invocation_params.args,
+                                    rootdir=Path(self.config.rootpath),
+                                    complete_files=self._complete_files(session))
+
+    def _complete_files(self, session) -> frozenset[str]:
+        """The claim files this session ran whole and to the end (none after -k, -m, --lf,
+        --deselect, a node id, -x or an interruption): a claim of theirs it did not produce is
+        no longer declared, and leaves the report."""
+        o = self.config.option
+        partial = (getattr(o, "keyword", "") or getattr(o, "markexpr", "")
+                   or getattr(o, "lf", False) or getattr(o, "deselect", None)
+                   or any("::" in str(a) for a in self.config.args)
+                   or session.shouldfail or session.shouldstop
+                   or session.exitstatus not in (pytest.ExitCode.OK,
+                                                 pytest.ExitCode.TESTS_FAILED))
+        if partial:
+            return frozenset()
+        return frozenset(claim_file(n) for n in self.verdicts)
 
     def pytest_terminal_summary(self, terminalreporter):
         tr = terminalreporter

@@ -46,6 +46,12 @@ class Verdict:
     data: list[dict] = field(default_factory=list)  # source and digest of each dataset read
     device: dict = field(default_factory=dict)  # what trained the runs (Backend.identity)
     protocol: str = ""  # repro.protocols, for a claim judged under each
+    # Where the verdict came from, for a report that sessions update claim by claim
+    # (repro.sessions): the session (date, commit, seed base, device, command), the claim's
+    # file and its digest then, and why the section is stale ("" when it is not).
+    session: dict = field(default_factory=dict)
+    source: dict = field(default_factory=dict)
+    stale: str = ""
 
     def to_json(self) -> dict:
         return _clean(asdict(self))
