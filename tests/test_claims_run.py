@@ -65,6 +65,10 @@ def test_every_claim_reaches_a_verdict(name, tiny, monkeypatch, tmp_path):
         monkeypatch.setitem(module.SETTINGS, "smoke", replace(s, overrides={
             **s.overrides, "width": (8, 8, 8, 8), "train_size": 200}))
         monkeypatch.delitem(module.NOT_RUN, "smoke")  # the smoke tier does not run it
+    if name == "test_depth":  # 3 nets x 3 T x 5 seeds x 2 arms x 2 protocols: 2 T, 2 seeds
+        monkeypatch.setitem(module.SETTINGS, "smoke", module.Depths(
+            (2, 4), 4, (("1 layer", {"width": (4,)}), ("2 layers", {"width": (4, 8)}),
+                        ("3 layers", {"width": (4, 8, 8)})), 2))
     if name in ("test_depth", "test_constant_lr", "test_lr_restart"):
         monkeypatch.delitem(module.NOT_RUN, "smoke")  # the smoke tier does not run it
     if name == "test_sensitivity_window":  # nor the late window, under either protocol
