@@ -22,11 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from claims._fitting import FITTING
 from repro.figures import line, panel, panels
 from repro.harness import claim
 from repro.stats import expect_paired_gain
 from repro.verdict import Check
+
+from ._fitting import FITTING
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from claims._fitting import FITTING
 from repro.config import Phase
 from repro.figures import line, mean_line, panel, panels
 from repro.harness import Arm, claim
 from repro.stats import expect_drop, expect_mean_at_most
 from repro.tables import summary_table
 from repro.verdict import Check
+
+from ._fitting import FITTING
 
 BENEFIT_REASON = (
     "the claim is about a regularizer that helps: always-on must beat never by at least 1 point, "

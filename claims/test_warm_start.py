@@ -20,12 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from claims._fitting import FITTING
 from repro.config import Phase
 from repro.figures import arms_figure
 from repro.harness import Arm, claim
 from repro.stats import expect_drop, expect_mean_at_most
 from repro.tables import summary_table
+
+from ._fitting import FITTING
 
 GAP_REASON = (
     "warm-started networks generalize worse: CIFAR-10 ResNet-18, SGD, no augmentation, 56.2 % "

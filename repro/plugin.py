@@ -16,15 +16,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
 
 from . import cuda
+from .backend import Backend
+from .data import DataError
 from .harness import PLAN_PROPERTY, VERDICT_PROPERTY, Harness
+from .report import is_direct
 from .sessions import claim_file
 from .store import RunStore, StoreError, default_store_dir
 from .tiers import TIERS, get_tier
 from .verdict import Verdict
 
 PROGRESS_KEY = "repro_progress_dir"
+OPTION_NAMES: set[str] = set()  # the plugin's command-line options (pytest_addoption)
 GROUPS_FILE = "groups.json"
 
 
@@ -36,8 +41,9 @@ def pytest_addoption(parser):
     g.addoption("--store", default=None, metavar="DIR",
                 help="run store directory (default $REPRO_STORE or ~/.cache/repro/store)")
     g.addoption("--report", default=None, metavar="DIR",
-                help="report directory; <tier>/ is written under it (default <rootdir>/reports, "
-                     "rootdir being pytest's)")
+                help="report directory; <tier>/ is written under it (default reports/ in the "
+                     "project, pytest's rootdir, or in the current directory when no "
+                     "configuration file fixes a rootdir)")
     g.addoption("--data-dir", default=None, metavar="DIR",
                 help="datasets: <name>.npz files or torchvision folders (default $REPRO_DATA_DIR)")
     g.addoption("--download", action="store_true",
@@ -71,6 +77,7 @@ def pytest_addoption(parser):
                 help="list the runs, epochs and estimated time each claim needs, train nothing")
     g.addoption("--progress-every", type=float, default=30.0, metavar="SECONDS",
                 help="print a progress line with the expected end this often (0: never)")
+    OPTION_NAMES.update(name for option in g.options for name in option.names())
 
 
 def is_worker(config) -> bool:
@@ -96,14 +103,39 @@ def pytest_xdist_auto_num_workers(config):
 
 
 def pytest_configure(config):
+    """Inert until the session holds claims: the plugin is installed by entry point into every
+    pytest session of the environment, so a session that collects no claim must meet no store,
+    no report, no thread setting. It activates at once when a repro option or `-p repro.plugin`
+    is on the command line, else when a process collects a claim (repro.plugin.activate)."""
     config.addinivalue_line("markers", "claim: a paper claim check")
     _check_numbers(config)
+    config._repro_active = False
+    config._repro_progress_dir = (config.workerinput.get(PROGRESS_KEY) if is_worker(config)
+                                  else None)
+    _default_distribution(config)
+    if not is_worker(config):
+        config.pluginmanager.register(ReportWriter(config), "repro-report-writer")
+    if _asked_for(config):
+        activate(config)
+
+
+def _asked_for(config) -> bool:
+    """Whether the command line names the plugin or one of its options."""
+    args = [str(a) for a in config.invocation_params.args]
+    return any(a.split("=", 1)[0] in OPTION_NAMES for a in args) or any(
+        a in ("repro.plugin", "-prepro.plugin") for a in args)
+
+
+def activate(config) -> None:
+    """The session holds claims: choose the device and tier, check the data, the store and the
+    report directory (usage errors, before any run), and set the CPU thread count."""
+    if config._repro_active:
+        return
+    config._repro_active = True
     device = _device(config)
     if config.getoption("tier") is None:
         config.option.tier = "paper" if device != "cpu" else "smoke"
     config._repro_device = device
-    from .data import DataError
-
     try:
         config._repro_lossy = _lossy_data(config)
     except DataError as err:
@@ -116,16 +148,12 @@ def pytest_configure(config):
                              and not config.getoption("dry_run"))
     if config._repro_refused:
         config.option.dry_run = True  # plan every claim, train nothing, then stop (summary)
-    from .backend import Backend
-
     try:
         Backend(device, config.getoption("cpu_threads"), config.getoption("precision"),
                 not config.getoption("nondeterministic"), config.getoption("compile"))
     except ValueError as err:
         raise pytest.UsageError(str(err)) from None
     if device == "cpu":
-        import torch
-
         # the whole process, not only training, so that data loading and Fisher probes on
         # stored networks see the same thread count in a plain run and in each xdist worker
         torch.set_num_threads(config.getoption("cpu_threads"))
@@ -134,19 +162,21 @@ def pytest_configure(config):
         config._repro_store = RunStore(store_dir)
     except StoreError as err:
         raise pytest.UsageError(str(err)) from None
-    _default_distribution(config)
     if not is_worker(config) and not config.getoption("dry_run"):
         _check_report_writable(report_dir(config))
-    if not is_worker(config):
+    if not is_worker(config) and config._repro_progress_dir is None:
         config._repro_progress_dir = tempfile.mkdtemp(prefix="repro-progress-")
-        config.pluginmanager.register(ReportWriter(config), "repro-report-writer")
-    else:
-        config._repro_progress_dir = config.workerinput.get(PROGRESS_KEY)
 
 
 def report_dir(config) -> Path:
-    """Where the report of the session's tier goes: <--report or <rootdir>/reports>/<tier>."""
-    root = config.getoption("report") or Path(config.rootpath) / "reports"
+    """Where the report of the session's tier goes: <--report>/<tier>; by default reports/ in
+    the project (pytest's rootdir, when a configuration file fixed it), else in the directory
+    pytest was started from (installed claims run by --pyargs have no project, and pytest then
+    derives a rootdir from any path on the command line, an option's value among them)."""
+    root = config.getoption("report")
+    if not root:
+        project = config.rootpath if config.inipath is not None else config.invocation_params.dir
+        root = Path(project) / "reports"
     return Path(root) / config.getoption("tier")
 
 
@@ -232,7 +262,19 @@ def _default_distribution(config):
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node):
     # workers parse the command line anew: what the controller chose travels here
+    if node.config._repro_progress_dir is None:  # removed at pytest_unconfigure
+        node.config._repro_progress_dir = tempfile.mkdtemp(prefix="repro-progress-")
     node.workerinput[PROGRESS_KEY] = node.config._repro_progress_dir
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids):
+    """The controller activates once a worker has collected claims (it says so by writing the
+    groups file), before any test is sent out."""
+    config = node.config
+    if not config._repro_active and config._repro_progress_dir \
+            and (Path(config._repro_progress_dir) / GROUPS_FILE).is_file():
+        activate(config)
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
@@ -245,6 +287,7 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def make_context(config):
+    activate(config)
     from .engine import Context
 
     data_dir = config.getoption("data_dir") or os.environ.get("REPRO_DATA_DIR")
@@ -273,6 +316,7 @@ def pytest_collection_modifyitems(session, config, items):
     if is_controller(config) or not any(hasattr(getattr(i, "obj", None), "_repro_claim")
                                         for i in items):
         return
+    activate(config)
     from .schedule import order_and_group, plan_items
 
     ctx = make_context(config)
@@ -342,9 +386,11 @@ class ReportWriter:
         self.monitor = None
         self.data_checked: dict[str, str | None] = {}  # dataset -> its problem (dry run)
 
-    def pytest_sessionstart(self, session):
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session):
+        """After collection, so that a plain session knows whether it holds claims."""
         every = self.config.getoption("progress_every")
-        if every > 0 and not self.config.getoption("dry_run"):
+        if every > 0 and not self.config.getoption("dry_run") and self.config._repro_progress_dir:
             from .progress import Monitor
 
             self.monitor = Monitor(Path(self.config._repro_progress_dir), every)
@@ -359,12 +405,16 @@ class ReportWriter:
                 self.plans[report.nodeid] = json.loads(value)
 
     def pytest_unconfigure(self, config):
-        shutil.rmtree(config._repro_progress_dir, ignore_errors=True)
+        if config._repro_progress_dir:
+            shutil.rmtree(config._repro_progress_dir, ignore_errors=True)
 
     def pytest_sessionfinish(self, session):
         if self.monitor:
             self.monitor.stop()
             self.monitor = None
+        if not (self.verdicts or self.plans):
+            return  # no claim ran: the plugin stays inert
+        activate(self.config)
         if self.config._repro_refused:
             session.exitstatus = pytest.ExitCode.USAGE_ERROR
         if self.plans:
@@ -402,8 +452,9 @@ class ReportWriter:
         if self.verdicts:
             tr.section("repro verdicts")
             for v in self.verdicts.values():
+                unit = "full-batch steps" if is_direct(Verdict.from_json(v)) else "epochs"
                 tr.write_line(f"{v['outcome'].upper():6} {v['claim']}  (tier {v['tier']}, "
-                              f"{v['epochs_trained']} epochs trained, "
+                              f"{v['epochs_trained']} {unit} trained, "
                               f"{v['epochs_reused']} reused)")
             if self.written:
                 tr.write_line(f"report: {self.written}")
