@@ -54,6 +54,9 @@ class Context:
     precision: str = "fp32"
     deterministic: bool = True
     compile: bool = False
+    # The device tag of the machines that train the runs when they are not this process's (a
+    # Slurm cluster's nodes, reported by a probe job: repro.slurm_backend); None: this process.
+    identity: str | None = None
 
     def __post_init__(self):
         _ = self.backend  # Backend validates the fields
@@ -70,6 +73,8 @@ class Context:
     @functools.cached_property
     def device_tag(self) -> str:
         """What besides the spec and its data fixes a run's numbers here (Backend.identity)."""
+        if self.identity is not None:
+            return self.identity
         return json.dumps(self.backend.identity(), sort_keys=True, separators=(",", ":"))
 
     def run_tag(self, dataset: str) -> str:

@@ -36,6 +36,7 @@ from .recording import (
     fail_unless_passed,
 )
 from .runner import RunFailed, obtain
+from .slurm_backend import SlurmSettings
 from .tiers import Tier
 from .verdict import Check, Verdict, outcome_of
 
@@ -124,13 +125,14 @@ def claim(claim_id: str, *, paper: str, statement: str, paper_value: str = "",
 class Harness:
     def __init__(self, tier: Tier, ctx: Context | None, seed_base: int, dry_run: bool, node,
                  ray_address: str | None = None, keep: frozenset[str] = frozenset(),
-                 timer=None, measure=None):
+                 timer=None, measure=None, slurm: SlurmSettings | None = None):
         self.tier = tier
         self.keep = keep  # checkpoints other runs of the session start from (engine.get_run)
         self.measure = measure  # what a run trained here measures (runner.obtain)
         self.planned: list = []  # a dry run's specs, for the session's plan
         self.timer = timer  # cost.Timer: estimated seconds in the plan
         self.ray_address = ray_address  # None: train here; else one Ray task per run
+        self.slurm = slurm  # None: train here; else one Slurm job per run
         self.ctx = ctx
         self.seed_base = seed_base
         self.dry_run = dry_run
@@ -201,7 +203,8 @@ class Harness:
             self.planned = specs
             raise PlanOnly()
         assert self.ctx is not None
-        results = obtain(specs, self.ctx, self.keep, self.ray_address, self.measure)
+        results = obtain(specs, self.ctx, self.keep, self.ray_address, self.measure,
+                         self.slurm)
         self.results += results
         return results
 

@@ -8,6 +8,7 @@ claim at collection (repro.schedule), and trains.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -21,9 +22,11 @@ import torch
 from . import cuda
 from .backend import Backend
 from .data import DataError
+from .engine import Context
 from .harness import PLAN_PROPERTY, VERDICT_PROPERTY, Harness
 from .report import is_direct
 from .sessions import claim_file
+from .slurm_backend import SlurmSettings, with_node_identity
 from .store import RunStore, StoreError, default_store_dir
 from .tiers import TIERS, get_tier
 from .verdict import Verdict
@@ -68,6 +71,21 @@ def pytest_addoption(parser):
     g.addoption("--ray", default=None, metavar="ADDRESS",
                 help="train each run as a task on this Ray cluster (one GPU per task when it has "
                      "GPUs); --store must be a path every node mounts")
+    g.addoption("--slurm", nargs="?", const="slurm", default=None, metavar="CLUSTER",
+                choices=("slurm", "local", "debug"),
+                help="train each run as a Slurm job through submitit (pip install "
+                     "'repro[slurm]'); --store must be a path every node mounts. 'local' "
+                     "rehearses it here, a process per job")
+    g.addoption("--slurm-partition", default=None, metavar="NAME",
+                help="the Slurm partition the jobs go to (one kind of node: the session's keys "
+                     "name its device)")
+    g.addoption("--slurm-gpus-per-run", type=int, default=1, metavar="N",
+                help="GPUs per job (default 1; 0: CPU runs on --cpu-threads cores each)")
+    g.addoption("--slurm-time", type=int, default=240, metavar="MINUTES",
+                help="a job's time limit (default 240); a run cut short resumes from its last "
+                     "checkpoint when the session is run again")
+    g.addoption("--slurm-folder", default=None, metavar="DIR",
+                help="submitit's job files and logs (default <store>/slurm)")
     g.addoption("--cpu-threads", type=int, default=1, metavar="N",
                 help="threads per CPU training run (default 1; part of a CPU run's identity, as "
                      "its numbers depend on it): use the cores with -n instead")
@@ -203,6 +221,13 @@ def _check_numbers(config):
     if config.getoption("cpu_threads", 1) < 1:
         raise pytest.UsageError(f"--cpu-threads must be a positive integer, not "
                                 f"{config.getoption('cpu_threads')}")
+    if config.getoption("slurm_gpus_per_run", 1) < 0 or config.getoption("slurm_time", 1) < 1:
+        raise pytest.UsageError("--slurm-gpus-per-run must be 0 or more and --slurm-time a "
+                                "positive number of minutes")
+    if config.getoption("slurm", None) and config.getoption("ray", None):
+        raise pytest.UsageError("--slurm and --ray both send runs elsewhere: choose one")
+    if config.getoption("slurm", None) and importlib.util.find_spec("submitit") is None:
+        raise pytest.UsageError("--slurm needs submitit: pip install 'repro[slurm]'")
 
 
 def _lossy_data(config) -> list[dict]:
@@ -245,7 +270,19 @@ def _device(config) -> str:
         from .ray_backend import connect
 
         return connect(config.getoption("ray"))
+    if config.getoption("slurm", None):
+        return "cuda" if config.getoption("slurm_gpus_per_run") > 0 else "cpu"
     return "cpu"
+
+
+def slurm_settings(config) -> SlurmSettings | None:
+    if not config.getoption("slurm", None):
+        return None
+    return SlurmSettings(cluster=config.getoption("slurm"),
+                         partition=config.getoption("slurm_partition"),
+                         gpus_per_run=config.getoption("slurm_gpus_per_run"),
+                         time_min=config.getoption("slurm_time"),
+                         folder=config.getoption("slurm_folder"))
 
 
 def _default_distribution(config):
@@ -287,16 +324,23 @@ def pytest_xdist_make_scheduler(config, log):
 
 
 def make_context(config):
+    """The session's context; with --slurm, its keys carry the compute nodes' identity (one
+    probe job per process, remembered)."""
     activate(config)
-    from .engine import Context
-
+    if getattr(config, "_repro_context", None) is not None:
+        return config._repro_context
     data_dir = config.getoption("data_dir") or os.environ.get("REPRO_DATA_DIR")
-    return Context(store=config._repro_store, data_dir=data_dir, device=config._repro_device,
-                   download=config.getoption("download"),
-                   cpu_threads=config.getoption("cpu_threads"),
-                   precision=config.getoption("precision"),
-                   deterministic=not config.getoption("nondeterministic"),
-                   compile=config.getoption("compile"))
+    ctx = Context(store=config._repro_store, data_dir=data_dir, device=config._repro_device,
+                  download=config.getoption("download"),
+                  cpu_threads=config.getoption("cpu_threads"),
+                  precision=config.getoption("precision"),
+                  deterministic=not config.getoption("nondeterministic"),
+                  compile=config.getoption("compile"))
+    slurm = slurm_settings(config)
+    if slurm is not None:
+        ctx = with_node_identity(ctx, slurm)
+    config._repro_context = ctx
+    return ctx
 
 
 class _PlanNode:
@@ -365,7 +409,7 @@ def harness(request, repro_context) -> Iterator[Harness]:
             cfg._repro_timer = Timer(repro_context.device, repro_context.cpu_threads)
         timer = cfg._repro_timer
     h = Harness(get_tier(cfg.getoption("tier")), repro_context, cfg.getoption("seed_base"), dry,
-                request.node, ray_address=cfg.getoption("ray"),
+                request.node, ray_address=cfg.getoption("ray"), slurm=slurm_settings(cfg),
                 keep=plan.keep if plan else frozenset(), timer=timer,
                 measure=plan.measuring(repro_context) if plan and not dry else None)
     yield h

@@ -1,4 +1,5 @@
-"""Getting a claim's runs: from the store, or trained here, on Ray, or computed directly."""
+"""Getting a claim's runs: from the store, or trained here, on Ray or Slurm, or computed
+directly."""
 from __future__ import annotations
 
 import logging
@@ -10,6 +11,8 @@ from .data import load_dataset
 from .direct import DirectResult, DirectSpec
 from .engine import Context, RunBusy, RunResult, get_run
 from .parallel import parallel_map
+from .slurm_backend import JobFailed, SlurmSettings
+from .slurm_backend import get_runs as slurm_runs
 
 log = logging.getLogger("repro.runner")
 
@@ -21,7 +24,8 @@ class RunFailed(RuntimeError):
 
 
 def obtain(specs: list, ctx: Context, keep: frozenset[str] = frozenset(),
-           ray_address: str | None = None, measure: Measure | None = None) -> list:
+           ray_address: str | None = None, measure: Measure | None = None,
+           slurm: SlurmSettings | None = None) -> list:
     """The finished runs of `specs` (RunSpecs or DirectSpecs), in order; RunFailed if any is
     not ok. `measure(spec)`: what a run trained here measures (engine.get_run); by default,
     what it asks for."""
@@ -35,6 +39,12 @@ def obtain(specs: list, ctx: Context, keep: frozenset[str] = frozenset(),
             from .ray_backend import get_runs
 
             got.update(zip(order, get_runs([specs[i] for i in order], ctx, ray_address)))
+        elif slurm:
+            try:
+                got.update(zip(order, slurm_runs([specs[i] for i in order], ctx, slurm, keep,
+                                                 measure)))
+            except JobFailed as err:
+                raise RunFailed(str(err)) from None
         else:
             got.update(train_all(specs, order, ctx, keep, measure))
     got.update(compute_direct({i: s for i, s in enumerate(specs) if isinstance(s, DirectSpec)},
