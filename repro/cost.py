@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
 from .config import RunSpec
 from .models import build_model, is_convolutional
@@ -98,27 +99,14 @@ def epoch_macs(spec: RunSpec, epoch: int) -> float:
 @functools.cache
 def forward_macs(model: str, shape: tuple[int, int, int], width: tuple[int, ...],
                  depth: int | None) -> int:
-    """Multiply-accumulates of one image's forward pass through the convolutions and linear
-    layers (the rest is a few percent), counted on the meta device: no compute."""
+    """Multiply-accumulates of one image's forward pass (torch's FLOP counter, half its FLOP:
+    convolutions and matrix products; the rest is a few percent), on the meta device: no
+    compute."""
     with torch.device("meta"):
         net = build_model(model, shape, NUM_CLASSES, width, depth)
-    total = 0
-
-    def count(module, _inputs, output):
-        nonlocal total
-        if isinstance(module, nn.Conv2d):
-            k = module.kernel_size[0] * module.kernel_size[1]
-            total += output[0].numel() * k * module.in_channels // module.groups
-        elif isinstance(module, nn.Linear):
-            total += module.in_features * module.out_features
-
-    hooks = [m.register_forward_hook(count) for m in net.modules()
-             if isinstance(m, (nn.Conv2d, nn.Linear))]
-    with torch.no_grad():
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
         net.eval()(torch.zeros((1, *shape), device="meta"))
-    for h in hooks:
-        h.remove()
-    return total
+    return counter.get_total_flops() // 2
 
 
 def state_bytes(spec: RunSpec) -> int:
