@@ -4,7 +4,8 @@
   counted as 3 forward passes) plus its test evaluation, from the network's layer shapes. The
   same number in every process, so xdist workers agree on an order built from it.
 - `Timer.epoch_seconds(spec, epoch)`: that epoch timed on this device: a few optimizer steps of
-  the run's network at its batch size on random images, measured once per network.
+  the run's network on random images (on the CPU at a batch of at most CPU_TIMED_BATCH, scaled
+  to the run's), measured once per network.
 - `gpu_hours(macs)`: an estimate of the hours those multiply-accumulates take on a named
   reference GPU, in fp32 and in TF32, at a stated share of its peak: for planning the paper tier
   on a machine one does not have, never a measurement.
@@ -28,6 +29,10 @@ TRAIN_IMAGES = {"cifar10": 50_000, "mnist": 60_000}
 TEST_IMAGES = {"cifar10": 10_000, "mnist": 10_000}
 NUM_CLASSES = 10
 TIMED_STEPS = 2  # after one warm-up step; an estimate, not a benchmark
+# On the CPU a step's time grows in proportion to its batch (no parallel hardware left idle at
+# small batches), so a step is timed on at most this many images and scaled to the run's batch:
+# a quarter of the cost of timing the paper tier's networks at batch 128.
+CPU_TIMED_BATCH = 32
 
 
 @dataclass(frozen=True)
@@ -151,9 +156,11 @@ class Timer:
             fmt = torch.channels_last if is_convolutional(spec.model) else torch.contiguous_format
             net = net.to(memory_format=fmt)
             opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
-            x = torch.randn((spec.batch_size, *image_shape(spec)), device=self.device)
+            batch = (min(spec.batch_size, CPU_TIMED_BATCH) if self.device.type == "cpu"
+                     else spec.batch_size)
+            x = torch.randn((batch, *image_shape(spec)), device=self.device)
             x = x.contiguous(memory_format=fmt)
-            y = torch.randint(0, NUM_CLASSES, (spec.batch_size,), device=self.device)
+            y = torch.randint(0, NUM_CLASSES, (batch,), device=self.device)
 
             def step():
                 loss = nn.functional.cross_entropy(net(x), y)
@@ -161,7 +168,7 @@ class Timer:
                 loss.backward()
                 opt.step()
 
-            seconds = self._time(step)
+            seconds = self._time(step) * spec.batch_size / batch
             return seconds, seconds / 3
         finally:
             torch.set_num_threads(before)
