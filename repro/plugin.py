@@ -38,64 +38,68 @@ GROUPS_FILE = "groups.json"
 
 def pytest_addoption(parser):
     g = parser.getgroup("repro", "reproducibility claims")
-    g.addoption("--tier", default=None, choices=sorted(TIERS),
-                help="smoke: CPU-sized runs in minutes; paper: the papers' settings (default: "
-                     "paper with --gpus or a GPU Ray cluster, else smoke)")
-    g.addoption("--store", default=None, metavar="DIR",
-                help="run store directory (default $REPRO_STORE or ~/.cache/repro/store)")
-    g.addoption("--report", default=None, metavar="DIR",
-                help="report directory; <tier>/ is written under it (default reports/ in the "
-                     "project, pytest's rootdir, or in the current directory when no "
-                     "configuration file fixes a rootdir)")
-    g.addoption("--data-dir", default=None, metavar="DIR",
-                help="datasets: <name>.npz files or torchvision folders (default $REPRO_DATA_DIR)")
-    g.addoption("--download", action="store_true",
-                help="let torchvision download missing datasets into the data directory")
-    g.addoption("--gpus", nargs="?", const="all", default=None, metavar="LIST",
-                help="train on CUDA: xdist worker N takes entry N of LIST (device indices within "
-                     "any CUDA_VISIBLE_DEVICES; repeat one to share it: 0,0,1,1); default all "
-                     "visible GPUs, and -n auto starts one worker per entry")
-    g.addoption("--precision", default="fp32", choices=("fp32", "tf32", "bf16"),
-                help="fp32 (default; TF32 off), tf32 (CUDA), or bf16 autocast; part of each "
-                     "run's key")
-    g.addoption("--compile", action="store_true",
-                help="torch.compile the networks (other numbers: part of each run's key)")
-    g.addoption("--nondeterministic", action="store_true",
-                help="on CUDA, let cuDNN pick the fastest kernels (numbers vary run to run; "
-                     "part of each run's key); default: deterministic algorithms")
-    g.addoption("--paper-on-cpu", action="store_true",
-                help="train the paper tier on the CPU anyway (otherwise refused with its cost)")
-    g.addoption("--accept-lossy-data", action="store_true",
-                help="let the paper tier train on a dataset file that is not the original's "
-                     "pixels (such as a JPEG-decoded CIFAR-10); the report says so")
-    g.addoption("--ray", default=None, metavar="ADDRESS",
-                help="train each run as a task on this Ray cluster (one GPU per task when it has "
-                     "GPUs); --store must be a path every node mounts")
-    g.addoption("--slurm", nargs="?", const="slurm", default=None, metavar="CLUSTER",
-                choices=("slurm", "local", "debug"),
-                help="train each run as a Slurm job through submitit (pip install "
-                     "'repro[slurm]'); --store must be a path every node mounts. 'local' "
-                     "rehearses it here, a process per job")
-    g.addoption("--slurm-partition", default=None, metavar="NAME",
-                help="the Slurm partition the jobs go to (one kind of node: the session's keys "
-                     "name its device)")
-    g.addoption("--slurm-gpus-per-run", type=int, default=1, metavar="N",
-                help="GPUs per job (default 1; 0: CPU runs on --cpu-threads cores each)")
-    g.addoption("--slurm-time", type=int, default=240, metavar="MINUTES",
-                help="a job's time limit (default 240); a run cut short resumes from its last "
-                     "checkpoint when the session is run again")
-    g.addoption("--slurm-folder", default=None, metavar="DIR",
-                help="submitit's job files and logs (default <store>/slurm)")
-    g.addoption("--cpu-threads", type=int, default=1, metavar="N",
-                help="threads per CPU training run (default 1; part of a CPU run's identity, as "
-                     "its numbers depend on it): use the cores with -n instead")
-    g.addoption("--seed-base", type=int, default=0, metavar="N",
-                help="add N to every seed, to check that verdicts do not hinge on the seeds")
-    g.addoption("--dry-run", action="store_true",
-                help="list the runs, epochs and estimated time each claim needs, train nothing")
-    g.addoption("--progress-every", type=float, default=30.0, metavar="SECONDS",
-                help="print a progress line with the expected end this often (0: never)")
-    OPTION_NAMES.update(name for option in g.options for name in option.names())
+
+    def add(name: str, **kwargs):
+        OPTION_NAMES.add(name)
+        g.addoption(name, **kwargs)
+
+    add("--tier", default=None, choices=sorted(TIERS),
+        help="smoke: CPU-sized runs in minutes; paper: the papers' settings (default: "
+             "paper with --gpus or a GPU Ray cluster, else smoke)")
+    add("--store", default=None, metavar="DIR",
+        help="run store directory (default $REPRO_STORE or ~/.cache/repro/store)")
+    add("--report", default=None, metavar="DIR",
+        help="report directory; <tier>/ is written under it (default reports/ in the "
+             "project, pytest's rootdir, or in the current directory when no "
+             "configuration file fixes a rootdir)")
+    add("--data-dir", default=None, metavar="DIR",
+        help="datasets: <name>.npz files or torchvision folders (default $REPRO_DATA_DIR)")
+    add("--download", action="store_true",
+        help="let torchvision download missing datasets into the data directory")
+    add("--gpus", nargs="?", const="all", default=None, metavar="LIST",
+        help="train on CUDA: xdist worker N takes entry N of LIST (device indices within "
+             "any CUDA_VISIBLE_DEVICES; repeat one to share it: 0,0,1,1); default all "
+             "visible GPUs, and -n auto starts one worker per entry")
+    add("--precision", default="fp32", choices=("fp32", "tf32", "bf16"),
+        help="fp32 (default; TF32 off), tf32 (CUDA), or bf16 autocast; part of each "
+             "run's key")
+    add("--compile", action="store_true",
+        help="torch.compile the networks (other numbers: part of each run's key)")
+    add("--nondeterministic", action="store_true",
+        help="on CUDA, let cuDNN pick the fastest kernels (numbers vary run to run; "
+             "part of each run's key); default: deterministic algorithms")
+    add("--paper-on-cpu", action="store_true",
+        help="train the paper tier on the CPU anyway (otherwise refused with its cost)")
+    add("--accept-lossy-data", action="store_true",
+        help="let the paper tier train on a dataset file that is not the original's "
+             "pixels (such as a JPEG-decoded CIFAR-10); the report says so")
+    add("--ray", default=None, metavar="ADDRESS",
+        help="train each run as a task on this Ray cluster (one GPU per task when it has "
+             "GPUs); --store must be a path every node mounts")
+    add("--slurm", nargs="?", const="slurm", default=None, metavar="CLUSTER",
+        choices=("slurm", "local", "debug"),
+        help="train each run as a Slurm job through submitit (pip install "
+             "'repro[slurm]'); --store must be a path every node mounts. 'local' "
+             "rehearses it here, a process per job")
+    add("--slurm-partition", default=None, metavar="NAME",
+        help="the Slurm partition the jobs go to (one kind of node: the session's keys "
+             "name its device)")
+    add("--slurm-gpus-per-run", type=int, default=1, metavar="N",
+        help="GPUs per job (default 1; 0: CPU runs on --cpu-threads cores each)")
+    add("--slurm-time", type=int, default=240, metavar="MINUTES",
+        help="a job's time limit (default 240); a run cut short resumes from its last "
+             "checkpoint when the session is run again")
+    add("--slurm-folder", default=None, metavar="DIR",
+        help="submitit's job files and logs (default <store>/slurm)")
+    add("--cpu-threads", type=int, default=1, metavar="N",
+        help="threads per CPU training run (default 1; part of a CPU run's identity, as "
+             "its numbers depend on it): use the cores with -n instead")
+    add("--seed-base", type=int, default=0, metavar="N",
+        help="add N to every seed, to check that verdicts do not hinge on the seeds")
+    add("--dry-run", action="store_true",
+        help="list the runs, epochs and estimated time each claim needs, train nothing")
+    add("--progress-every", type=float, default=30.0, metavar="SECONDS",
+        help="print a progress line with the expected end this often (0: never)")
 
 
 def is_worker(config) -> bool:
@@ -130,6 +134,8 @@ def pytest_configure(config):
     config._repro_active = False
     config._repro_progress_dir = (config.workerinput.get(PROGRESS_KEY) if is_worker(config)
                                   else None)
+    # under xdist the scheduler is chosen before any worker has collected: claims' groups, and in
+    # a session without claims each test its own group (as --dist load hands them out)
     _default_distribution(config)
     if not is_worker(config):
         config.pluginmanager.register(ReportWriter(config), "repro-report-writer")
