@@ -8,7 +8,6 @@ import logging
 import os
 import platform
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ from .data import describe
 from .protocols import DESCRIPTION, PROTOCOLS
 from .sessions import describe_session, located, merge, session_info, stamp
 from .sources import legend
+from .store import atomic_write
 from .verdict import Check, Verdict, explained_by
 
 log = logging.getLogger("repro.report")
@@ -122,9 +122,9 @@ def write_report(verdicts: list[Verdict], out_dir: Path, tier: str, *, seed_base
                "verdicts": [{**v.to_json(), **({"figure_file": figures[v.claim]}
                                                 if v.claim in figures else {})}
                             for v in merged]}
-    _atomic_write(out_dir / "results.json",
-                  json.dumps(shared_runs(results), separators=(",", ":")))
-    _atomic_write(out_dir / "REPORT.md", markdown(results, merged, figures))
+    atomic_write(out_dir / "results.json",
+                 json.dumps(shared_runs(results), separators=(",", ":")).encode())
+    atomic_write(out_dir / "REPORT.md", markdown(results, merged, figures).encode())
     return out_dir / "REPORT.md"
 
 
@@ -143,18 +143,6 @@ def read_prior(path: Path, tier: str) -> tuple[list[Verdict], dict[str, str]]:
         log.warning("%s cannot be read (%s): the report is written from this session's claims "
                     "alone", path, err)
         return [], {}
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    """Write, then rename: an interrupted write leaves the old file whole."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def shared_runs(results: dict) -> dict:

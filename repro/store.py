@@ -109,8 +109,8 @@ class RunStore:
         meta["sha256"] = _digest(blob, meta)
         pt_path, meta_path = self._paths(key)
         pt_path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(pt_path, blob)
-        _atomic_write(meta_path, json.dumps(meta, indent=1, sort_keys=True).encode())
+        atomic_write(pt_path, blob)
+        atomic_write(meta_path, json.dumps(meta, indent=1, sort_keys=True).encode())
 
     def discard(self, key: str) -> None:
         for p in self._paths(key)[::-1]:
@@ -124,14 +124,24 @@ def _digest(blob: bytes, meta: dict) -> str:
     return h.hexdigest()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write, then rename: a reader sees the old file or the new one, never a part. The file
+    gets the permissions the umask gives a new file (mkstemp's are the owner's alone), so that a
+    store or report shared between users stays readable."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -231,3 +231,14 @@ def test_a_planted_entry_that_would_run_code_is_refused_and_retrained(ctx, tmp_p
     assert "not plain tensors" in caplog.text
     assert got.resumed_from == 0 and got.epochs_trained == 4
     assert got.metrics == clean.metrics
+
+
+def test_store_entries_are_readable_as_the_umask_allows(ctx):
+    """A store shared between users: entries get a new file's permissions, not mkstemp's 0600."""
+    mask = os.umask(0o022)
+    try:
+        get_run(tiny([(1, None)]), ctx)
+    finally:
+        os.umask(mask)
+    files = list(ctx.store.root.glob("*/*.json")) + list(ctx.store.root.glob("*/*.pt"))
+    assert files and all(f.stat().st_mode & 0o777 == 0o644 for f in files)
