@@ -33,3 +33,22 @@ def fresh(ctx: Context, tmp_path: Path, name: str) -> Context:
     """A context like `ctx` (data, checkpoints) on an empty store of its own."""
     return Context(RunStore(tmp_path / name), data_dir=ctx.data_dir,
                    checkpoint_every=ctx.checkpoint_every)
+
+
+def remote_claim(name: str) -> str:
+    """A claim file of three runs, two sharing a blur prefix, for the tests that send runs
+    elsewhere (Ray, Slurm) and compare them with a plain run."""
+    return f'''
+from repro.harness import claim
+from repro.verdict import Check
+
+@claim("demo/{name}", paper="Demo", statement="a blur run and a clean run")
+def test_demo(harness):
+    def spec(phases):
+        return harness.spec(phases, harness.seeds[0], train_size=None, resolution=None)
+
+    clean = harness.runs([spec([(3, None)])])
+    blur = harness.runs([spec([(2, "blur"), (1, None)]), spec([(1, "blur"), (1, None)])])
+    drop = (clean[0].final("test_acc") - blur[0].final("test_acc")) * 100
+    harness.record([Check("drop", drop, "> -100", drop > -100, reason="demo")])
+'''

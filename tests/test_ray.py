@@ -5,6 +5,7 @@ so the plugin finds the test's Ray connection already open.
 """
 
 import pytest
+from helpers import remote_claim
 
 from repro.report import load_results
 
@@ -12,20 +13,7 @@ ray = pytest.importorskip("ray")
 
 pytest_plugins = ["pytester"]
 
-CLAIM = '''
-from repro.harness import claim
-from repro.verdict import Check
-
-@claim("demo/ray", paper="Demo", statement="a blur run and a clean run")
-def test_demo(harness):
-    def spec(phases):
-        return harness.spec(phases, harness.seeds[0], train_size=None, resolution=None)
-
-    clean = harness.runs([spec([(3, None)])])
-    blur = harness.runs([spec([(2, "blur"), (1, None)]), spec([(1, "blur"), (1, None)])])
-    drop = (clean[0].final("test_acc") - blur[0].final("test_acc")) * 100
-    harness.record([Check("drop", drop, "> -100", drop > -100, reason="demo")])
-'''
+CLAIM = remote_claim("ray")
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ no Slurm needed), with the store's locking, sharing and probe rules as on a clus
 from pathlib import Path
 
 import pytest
+from helpers import remote_claim
 
 from repro.report import load_results
 from repro.slurm_backend import waves
@@ -12,20 +13,7 @@ pytest.importorskip("submitit")
 
 pytest_plugins = ["pytester"]
 
-CLAIM = '''
-from repro.harness import claim
-from repro.verdict import Check
-
-@claim("demo/slurm", paper="Demo", statement="a blur run and a clean run")
-def test_demo(harness):
-    def spec(phases):
-        return harness.spec(phases, harness.seeds[0], train_size=None, resolution=None)
-
-    clean = harness.runs([spec([(3, None)])])
-    blur = harness.runs([spec([(2, "blur"), (1, None)]), spec([(1, "blur"), (1, None)])])
-    drop = (clean[0].final("test_acc") - blur[0].final("test_acc")) * 100
-    harness.record([Check("drop", drop, "> -100", drop > -100, reason="demo")])
-'''
+CLAIM = remote_claim("slurm")
 
 
 def verdict(tmp_path: Path, name: str) -> dict:
