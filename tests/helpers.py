@@ -52,3 +52,13 @@ def test_demo(harness):
     drop = (clean[0].final("test_acc") - blur[0].final("test_acc")) * 100
     harness.record([Check("drop", drop, "> -100", drop > -100, reason="demo")])
 '''
+
+
+def assert_like_a_plain_run(remote: dict, plain: dict) -> None:
+    """The verdict of remote_claim's runs sent elsewhere equals a plain run's: the same keys and
+    per-epoch numbers, and the blur runs' shared 1-epoch prefix trained once (3 + 2 + 2 epochs)."""
+    assert remote["outcome"] == plain["outcome"] == "pass"
+    assert len(remote["runs"]) == 3
+    for a, b in zip(remote["runs"], plain["runs"]):
+        assert a["key"] == b["key"] and a["metrics"] == b["metrics"]
+    assert remote["epochs_trained"] == plain["epochs_trained"] == 3 + 2 + 2

@@ -5,7 +5,7 @@ so the plugin finds the test's Ray connection already open.
 """
 
 import pytest
-from helpers import remote_claim
+from helpers import assert_like_a_plain_run, remote_claim
 
 from repro.report import load_results
 
@@ -42,12 +42,7 @@ def test_ray_tasks_give_the_numbers_of_a_plain_run(pytester, cluster, fake_data,
                              "--report", str(tmp_path / "r"))
     res.assert_outcomes(passed=1)
     on_ray, plain = verdict(tmp_path, "r-ray"), verdict(tmp_path, "r")
-    assert on_ray["outcome"] == plain["outcome"] == "pass"
-    assert len(on_ray["runs"]) == 3
-    for a, b in zip(on_ray["runs"], plain["runs"]):
-        assert a["key"] == b["key"] and a["metrics"] == b["metrics"]
-    # the 1-epoch blur prefix of the two blur runs was trained once, as without Ray
-    assert on_ray["epochs_trained"] == plain["epochs_trained"] == 3 + 2 + 2
+    assert_like_a_plain_run(on_ray, plain)
 
 
 def test_a_store_the_nodes_cannot_see_is_an_error(tmp_path):
