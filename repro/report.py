@@ -265,7 +265,7 @@ def measured_cell(c: Check) -> str:
 
 def ci_cell(c: Check) -> str:
     if deterministic(c):
-        return f"none: the {c.n} seeds agree to 3 digits"
+        return f"none: the {c.n} values agree to 3 digits"
     return fmt_ci(c.ci)
 
 

@@ -9,7 +9,6 @@ the end, no longer produced (the file no longer declares it).
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import os
 import platform
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import torch
 
+from .data import file_digest
 from .verdict import Verdict
 
 
@@ -61,11 +61,9 @@ def located(rootdir: Path | None, file: str, out_dir: Path) -> str | None:
     return Path(os.path.relpath(Path(rootdir, file).resolve(), Path(out_dir).resolve())).as_posix()
 
 
-def file_digest(path: Path) -> str | None:
-    """The first 16 hex digits of the file's SHA-256; None when it is not there."""
-    if not path.is_file():
-        return None
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+def code_digest(path: Path) -> str | None:
+    """The first 16 hex digits of the claim file's SHA-256; None when it is not there."""
+    return file_digest(path)[:16] if path.is_file() else None
 
 
 def stamp(v: Verdict, session: dict, rootdir: Path | None, out_dir: Path) -> Verdict:
@@ -73,7 +71,7 @@ def stamp(v: Verdict, session: dict, rootdir: Path | None, out_dir: Path) -> Ver
     source = dict(v.source)
     path = located(rootdir, source["file"], out_dir) if "file" in source else None
     if path is not None:
-        source.update(path=path, sha256=file_digest(Path(out_dir) / path))
+        source.update(path=path, sha256=code_digest(Path(out_dir) / path))
     return replace(v, session=session, source=source, stale="")
 
 
@@ -92,7 +90,7 @@ def merge(prior: list[Verdict], new: list[Verdict], out_dir: Path,
             kept[v.claim] = replace(v, stale=v.stale or (
                 "written before reports recorded the claim's code: rerun it to refresh it"))
             continue
-        digest = file_digest(Path(out_dir) / path)
+        digest = code_digest(Path(out_dir) / path)
         if digest is None or path in complete_files:
             continue  # the claim file is gone, or ran whole without it: no longer declared
         file = v.source.get("file", path)

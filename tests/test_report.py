@@ -112,3 +112,25 @@ def test_a_run_two_claims_recorded_with_different_measurements_is_kept_twice(tmp
     write_report([a, b], tmp_path, "smoke")
     loaded = load_results(tmp_path / "results.json")
     assert [v["runs"] for v in loaded["verdicts"]] == [[plain], [measured]]
+
+
+def test_the_report_says_why_a_cell_is_empty_and_counts_full_batch_steps():
+    from repro.data import report_source
+    from repro.report import ci_cell, measured_cell, trained_cell
+
+    agreeing = Check("share", 0.4753, ">= 0.3", True, reason="r", ci=(0.47519, 0.47546),
+                     effect_size=12131.0, n=3)
+    spread = Check("gap", 5.3, ">= 2", True, reason="r", ci=(1.5, 9.1), n=5)
+    assert ci_cell(agreeing) == "none: the 3 values agree to 3 digits"
+    assert ci_cell(spread) == "[1.5, 9.1]"
+    md = markdown({"tier": "smoke", "sessions": []}, [verdict(agreeing)], {})
+    (row,) = [r for r in md.split("\n## demo/claim", 1)[1].splitlines() if r.startswith("| share")]
+    assert "12131" not in row and "none: the 3 values agree" in row
+    # a NaN statistic arrives from results.json as null
+    assert measured_cell(Check("rho", None, "< 0", False, reason="r")).startswith("undefined")
+    direct = Verdict(claim="d", paper="p", statement="s", tier="smoke", outcome="pass",
+                     runs=[{"spec": {"direct": "deep linear"}}], epochs_trained=0,
+                     epochs_reused=500000)
+    assert trained_cell(direct) == "0 / 500000 steps"
+    named = report_source({"source": "/home/u/data/cifar10.npz", "digest": "ab"})
+    assert named["source"] == "cifar10.npz"
